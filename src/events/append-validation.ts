@@ -1,8 +1,9 @@
 // Checks an append before any adapter touches storage, so that bad input is refused the same way
 // everywhere and nothing is written.
+
+import { InvalidAppendError, InvalidReadError } from './errors.js';
 import type { AppendOptions, ExpectedRevision, NewEvent, ReadStreamOptions } from './event-store.js';
 import { MAX_PAGE_SIZE } from './event-store.js';
-import { InvalidAppendError, InvalidReadError } from './errors.js';
 
 export const MAX_STREAM_NAME_LENGTH = 200;
 export const MAX_EVENT_TYPE_LENGTH = 100;
@@ -59,17 +60,27 @@ function encodeEvent(event: NewEvent, index: number, maxEventBytes: number): Enc
   if (typeof event.id !== 'string' || !UUID.test(event.id)) {
     throw new InvalidAppendError('invalid_event', `${where} needs an id that is a UUID`);
   }
-  if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > MAX_EVENT_TYPE_LENGTH) {
+  if (
+    typeof event.type !== 'string' ||
+    event.type.length === 0 ||
+    event.type.length > MAX_EVENT_TYPE_LENGTH
+  ) {
     throw new InvalidAppendError(
       'invalid_event',
       `${where} (${event.id}) needs a type of 1 to ${MAX_EVENT_TYPE_LENGTH} characters`,
     );
   }
   if (!isPlainObject(event.data)) {
-    throw new InvalidAppendError('invalid_event', `${where} (${event.type}) needs data that is a JSON object`);
+    throw new InvalidAppendError(
+      'invalid_event',
+      `${where} (${event.type}) needs data that is a JSON object`,
+    );
   }
   if (event.metadata !== undefined && !isPlainObject(event.metadata)) {
-    throw new InvalidAppendError('invalid_event', `${where} (${event.type}) has metadata that is not an object`);
+    throw new InvalidAppendError(
+      'invalid_event',
+      `${where} (${event.type}) has metadata that is not an object`,
+    );
   }
   const data = JSON.stringify(event.data);
   const metadata = JSON.stringify(event.metadata ?? {});
@@ -133,6 +144,8 @@ export function validatePosition(after: unknown): void {
 export function validateReadAll(after: unknown, limit: unknown): void {
   validatePosition(after);
   if (!(typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 1 && limit <= MAX_PAGE_SIZE)) {
-    throw new InvalidReadError(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${String(limit)}`);
+    throw new InvalidReadError(
+      `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${String(limit)}`,
+    );
   }
 }
