@@ -38,7 +38,8 @@ function wholeNumber(variable: string, value: string, min: number, max: number):
 function parseStore(env: NodeJS.ProcessEnv, dataDir: string): StoreConfig {
   const store = env.CASETRAIL_STORE ?? 'sqlite';
   if (KURRENTDB_SCHEMES.test(store)) return { kind: 'kurrentdb', connectionString: store };
-  if (store !== 'sqlite') throw new ConfigError('CASETRAIL_STORE', store, "'sqlite' or a kurrentdb:// connection string");
+  if (store !== 'sqlite')
+    throw new ConfigError('CASETRAIL_STORE', store, "'sqlite' or a kurrentdb:// connection string");
   const synchronous = oneOf('CASETRAIL_SQLITE_SYNCHRONOUS', env.CASETRAIL_SQLITE_SYNCHRONOUS ?? 'FULL', [
     'FULL',
     'NORMAL',
@@ -54,14 +55,21 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '127.0.0.1',
     port: wholeNumber('PORT', env.PORT ?? '3000', 0, 65535),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL ?? 'info', LOG_LEVELS),
-    maxEventBytes: wholeNumber('CASETRAIL_MAX_EVENT_BYTES', env.CASETRAIL_MAX_EVENT_BYTES ?? '1048576', 1024, 64 * 2 ** 20),
+    maxEventBytes: wholeNumber(
+      'CASETRAIL_MAX_EVENT_BYTES',
+      env.CASETRAIL_MAX_EVENT_BYTES ?? '1048576',
+      1024,
+      64 * 2 ** 20,
+    ),
   };
 }
 
 /** The configuration as it may be logged: no credentials from a connection string. */
 export function describeConfig(config: Config): Record<string, unknown> {
   const store =
-    config.store.kind === 'sqlite' ? config.store : { kind: 'kurrentdb', connectionString: redactUrl(config.store.connectionString) };
+    config.store.kind === 'sqlite'
+      ? config.store
+      : { kind: 'kurrentdb', connectionString: redactUrl(config.store.connectionString) };
   return { ...config, store };
 }
 

@@ -11,12 +11,18 @@ t.test('defaults: the embedded store under ./data, durable, on loopback', async 
   t.equal(config.maxEventBytes, 1024 * 1024);
 });
 
-t.test('a kurrentdb:// connection string selects KurrentDB, and its credentials never reach a log', async (t) => {
-  const config = parseConfig({ CASETRAIL_STORE: 'kurrentdb://admin:changeit@db:2113?tls=false' });
-  t.same(config.store, { kind: 'kurrentdb', connectionString: 'kurrentdb://admin:changeit@db:2113?tls=false' });
-  t.notMatch(JSON.stringify(describeConfig(config)), /changeit/);
-  t.equal(parseConfig({ CASETRAIL_STORE: 'kurrentdb+discover://a:2113,b:2113' }).store.kind, 'kurrentdb');
-});
+t.test(
+  'a kurrentdb:// connection string selects KurrentDB, and its credentials never reach a log',
+  async (t) => {
+    const config = parseConfig({ CASETRAIL_STORE: 'kurrentdb://admin:changeit@db:2113?tls=false' });
+    t.same(config.store, {
+      kind: 'kurrentdb',
+      connectionString: 'kurrentdb://admin:changeit@db:2113?tls=false',
+    });
+    t.notMatch(JSON.stringify(describeConfig(config)), /changeit/);
+    t.equal(parseConfig({ CASETRAIL_STORE: 'kurrentdb+discover://a:2113,b:2113' }).store.kind, 'kurrentdb');
+  },
+);
 
 t.test('a bad value is refused with a message that names the variable', async (t) => {
   t.throws(() => parseConfig({ PORT: 'abc' }), /PORT="abc" is not valid: expected a whole number/);

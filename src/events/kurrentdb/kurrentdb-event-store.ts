@@ -33,6 +33,7 @@ import {
 } from '../event-store.js';
 import {
   commitOf,
+  reportedPosition,
   toAppendError,
   toPosition,
   toSafeNumber,
@@ -111,11 +112,11 @@ class KurrentDbEventStore implements EventStore {
     const pending = this.client.appendToStream(stream, proposed, { streamState: toStreamState(expected) });
     this.appending.add(pending);
     try {
-      const result = await pending;
+      const { nextExpectedRevision, position } = await pending;
       const commit =
-        result.position?.commit ?? (await this.commitAtRevision(stream, result.nextExpectedRevision));
+        reportedPosition(position?.commit) ?? (await this.commitAtRevision(stream, nextExpectedRevision));
       return {
-        nextExpectedRevision: toSafeNumber(result.nextExpectedRevision, 'revision'),
+        nextExpectedRevision: toSafeNumber(nextExpectedRevision, 'revision'),
         position: toSafeNumber(commit, 'position'),
       };
     } catch (error) {

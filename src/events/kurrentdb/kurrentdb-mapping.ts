@@ -30,6 +30,8 @@ import type { ExpectedRevision, JsonObject, StoredEvent } from '../event-store.j
 export type ClientResolvedEvent = ResolvedEvent | AllStreamResolvedEvent;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** What some servers send for "no position": -1 read as an unsigned 64-bit number. */
+const NO_POSITION = 2n ** 64n - 1n;
 
 /** The port speaks plain numbers; a log past 2^53 bytes cannot be represented, so refuse loudly. */
 export function toSafeNumber(value: bigint, what: string): number {
@@ -61,9 +63,14 @@ function toActual(state: CurrentStreamState): number | 'noStream' {
   return toSafeNumber(state, 'stream revision');
 }
 
+/** A position the server actually reported, or undefined for its "no position" answers. */
+export function reportedPosition(position: bigint | undefined): bigint | undefined {
+  return position === undefined || position < 0n || position === NO_POSITION ? undefined : position;
+}
+
 /** The commit position of a read or subscribed event, wherever this client version put it. */
 export function commitOf(resolved: ClientResolvedEvent): bigint | undefined {
-  return resolved.event?.position?.commit ?? resolved.commitPosition;
+  return reportedPosition(resolved.event?.position?.commit ?? resolved.commitPosition);
 }
 
 function asJsonObject(value: unknown): JsonObject | undefined {
@@ -126,9 +133,9 @@ export function isUnavailable(error: unknown): boolean {
 /** For a subscription, an unknown server failure is worth another try too; a refusal is not. */
 export function isRetryable(error: unknown): boolean {
   const normalised = normalise(error);
-  if (normalised instanceof Error && isCommandError(normalised) && normalised.type === ErrorType.UNKNOWN)
-    return true;
-  return isUnavailable(normalised);
+  const unknown =
+    normalised instanceof Error && isCommandError(normalised) && normalised.type === ErrorType.UNKNOWN;
+  return unknown || isUnavailable(normalised);
 }
 
 /** Maps a client failure to the port's typed errors; anything unrecognised passes through. */
