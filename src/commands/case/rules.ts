@@ -25,7 +25,11 @@ export function inStatus<S extends CaseStatus>(
   const found = existing(state);
   if ((statuses as readonly string[]).includes(found.status))
     return found as Extract<ExistingCase, { status: S }>;
-  const code = statuses.length === 1 ? (STATUS_RULES[statuses[0]!] ?? 'invalid_status') : 'invalid_status';
+  // Nothing happens before acceptance (DESIGN.md §3): say so whatever else the action would also allow.
+  const beforeAcceptance =
+    found.status === 'submitted' && (statuses as readonly string[]).includes('accepted');
+  const single = statuses.length === 1 ? STATUS_RULES[statuses[0]!] : undefined;
+  const code = beforeAcceptance ? 'case_not_accepted' : (single ?? 'invalid_status');
   const closed = ['closed', 'rejected', 'withdrawn', 'merged'].includes(found.status);
   throw new DomainError(
     closed && code === 'invalid_status' ? 'case_closed' : code,

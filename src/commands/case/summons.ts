@@ -35,8 +35,10 @@ export function whistle(
   const summons = ids.map((departmentId) => {
     const dept = department(context, departmentId);
     const current = found.summons[departmentId];
-    // A department that let its report-in clock run out may be summoned again (by the level the case was escalated to).
-    if (current && OPEN_SUMMONS.has(current.status) && !current.overdue.reportIn) {
+    // A department that let its report-in clock run out without coming may be summoned again (by the level
+    // the case was escalated to); one that has reported in, even late, is present and stays until it responds.
+    const absent = current?.status === 'pending' && current.overdue.reportIn;
+    if (current && OPEN_SUMMONS.has(current.status) && !absent) {
       throw new DomainError(
         'summons_already_open',
         `department ${departmentId} is already summoned to case ${found.caseId}`,

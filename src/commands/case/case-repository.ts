@@ -1,0 +1,100 @@
+// Loads a case by folding its stream, keeping folded state per case so that a long case still takes
+// a command quickly. The cache is never trusted over the log: every load reads the stream from the
+// cached revision on, and a tail that does not chain onto the cached head discards the cache.
+import { decodeCaseEvent } from '../../events/case-codec.js';
+import type { EventStore, StoredEvent } from '../../events/event-store.js';
+import { GENESIS_HASH } from '../../events/hash-chain.js';
+import { type CaseState, evolve, initialState } from './state.js';
+
+export const caseStream = (caseId: string): string => `case-${caseId}`;
+
+export interface LoadedCase {
+  readonly state: CaseState;
+  /** The last revision, or -1 when the stream does not exist. */
+  readonly revision: number;
+  readonly position: number;
+  readonly headHash: string;
+  /** Commands already applied to this case, with the revision and position of their last event. */
+  readonly commands: ReadonlyMap<string, { readonly revision: number; readonly position: number }>;
+}
+
+const EMPTY: LoadedCase = {
+  state: initialState(),
+  revision: -1,
+  position: 0,
+  headHash: GENESIS_HASH,
+  commands: new Map(),
+};
+
+export class CaseRepository {
+  private readonly cache = new Map<string, LoadedCase>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly maxCached = 10_000,
+  ) {}
+
+  async load(caseId: string): Promise<LoadedCase> {
+    const cached = this.cache.get(caseId);
+    const loaded = cached ? await this.catchUp(caseId, cached) : await this.fold(caseId, EMPTY);
+    this.remember(caseId, loaded);
+    return loaded;
+  }
+
+  remember(caseId: string, loaded: LoadedCase): void {
+    this.cache.delete(caseId);
+    if (loaded.revision < 0) return;
+    if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(caseId, loaded);
+  }
+
+  forget(caseId: string): void {
+    this.cache.delete(caseId);
+  }
+
+  private async catchUp(caseId: string, cached: LoadedCase): Promise<LoadedCase> {
+    try {
+      return await this.fold(caseId, cached);
+    } catch (error) {
+      if (!(error instanceof StaleCache)) throw error;
+      return this.fold(caseId, EMPTY);
+    }
+  }
+
+  private async fold(caseId: string, from: LoadedCase): Promise<LoadedCase> {
+    let { state, revision, position, headHash } = from;
+    const commands = new Map(from.commands);
+    const tail = this.store.readStream(caseStream(caseId), { fromRevision: revision + 1 });
+    try {
+      for await (const stored of tail) {
+        // The first event after the cached head must chain onto it; otherwise the cache is stale.
+        if (
+          stored.revision === from.revision + 1 &&
+          from.revision >= 0 &&
+          stored.metadata.prevHash !== headHash
+        ) {
+          throw new StaleCache();
+        }
+        state = evolve(state, decodeCaseEvent(stored));
+        ({ revision, position } = stored);
+        headHash = String(stored.metadata.hash);
+        noteCommand(commands, stored);
+      }
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'stream_not_found') throw error;
+      if (from.revision >= 0) throw new StaleCache();
+    }
+    return { state, revision, position, headHash, commands };
+  }
+}
+
+class StaleCache extends Error {}
+
+function noteCommand(
+  commands: Map<string, { revision: number; position: number }>,
+  stored: StoredEvent,
+): void {
+  const commandId = stored.metadata.commandId;
+  if (typeof commandId === 'string')
+    commands.set(commandId, { revision: stored.revision, position: stored.position });
+}

@@ -1,0 +1,201 @@
+// The command handler for cases: load → authorize → decide → append with the expected revision.
+// A command id already applied to the case returns the first result and appends nothing; a conflict
+// is retried with jitter unless the caller pinned the revision (If-Match).
+import { validateNewCaseEvent } from '../events/case-codec.js';
+import type { CaseEvent } from '../events/case-events.js';
+import { ConcurrencyError } from '../events/errors.js';
+import type { EventStore } from '../events/event-store.js';
+import { uuidv7 } from '../events/ids.js';
+import type { Actor } from './actor.js';
+import { CaseRepository, caseStream, type LoadedCase } from './case/case-repository.js';
+import type { CaseCommand } from './case/commands.js';
+import { DEFAULT_DEADLINES, type Deadlines } from './case/deadlines.js';
+import { decide } from './case/decide.js';
+import { type CaseState, foldCase } from './case/state.js';
+import type { DirectoryRepository } from './directory/directory-repository.js';
+import { DomainError } from './domain-error.js';
+import { KeyedLock } from './keyed-lock.js';
+import { authorize } from './policy.js';
+import { recordEvents } from './record-events.js';
+
+export interface CaseCommandRequest {
+  readonly caseId: string;
+  readonly command: CaseCommand;
+  readonly actor: Actor;
+  /** The idempotency key: the same id again returns the first result. */
+  readonly commandId?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  /** If-Match: decide only if the case is still at this revision. */
+  readonly expectedRevision?: number;
+}
+
+export interface CaseCommandResult {
+  readonly caseId: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly events: readonly CaseEvent[];
+  /** True when this command id had been applied before and nothing was appended now. */
+  readonly replayed: boolean;
+  readonly state: CaseState;
+}
+
+export interface CaseHandlerOptions {
+  readonly store: EventStore;
+  readonly directory: DirectoryRepository;
+  readonly deadlines?: Deadlines;
+  readonly clock?: () => Date;
+  readonly newId?: () => string;
+  readonly maxAttempts?: number;
+  readonly repository?: CaseRepository;
+}
+
+export class RevisionMismatchError extends DomainError {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super('revision_mismatch', `the case is at revision ${actual}, not ${expected}; reload it and try again`);
+    this.name = 'RevisionMismatchError';
+  }
+}
+
+export class CaseCommandHandler {
+  readonly cases: CaseRepository;
+  private readonly lock = new KeyedLock();
+  private readonly clock: () => Date;
+  private readonly newId: () => string;
+
+  constructor(private readonly options: CaseHandlerOptions) {
+    this.cases = options.repository ?? new CaseRepository(options.store);
+    this.clock = options.clock ?? (() => new Date());
+    this.newId = options.newId ?? (() => uuidv7());
+  }
+
+  /** Commands on one case run one at a time in this process; other processes are caught by the revision. */
+  async handle(request: CaseCommandRequest): Promise<CaseCommandResult> {
+    const commandId = request.commandId ?? this.newId();
+    const identified = { ...request, commandId };
+    const result = await this.lock.run(request.caseId, () => this.attempt(identified, 1));
+    // Outside the duplicate's lock, so that two opposite merges cannot wait on each other. A retried
+    // merge runs this again, which completes a merge whose second half was interrupted.
+    if (request.command.type === 'MergeCase') {
+      await this.pointTargetBack(request.caseId, request.command.intoCaseId, identified);
+    }
+    return result;
+  }
+
+  private async attempt(request: CaseCommandRequest, attempt: number): Promise<CaseCommandResult> {
+    const loaded = await this.cases.load(request.caseId);
+    try {
+      return await this.decideAndAppend(request, loaded);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      this.cases.forget(request.caseId);
+      if (request.expectedRevision !== undefined) {
+        throw new RevisionMismatchError(
+          request.expectedRevision,
+          typeof error.actual === 'number' ? error.actual : -1,
+        );
+      }
+      if (attempt >= (this.options.maxAttempts ?? 5)) throw error;
+      await sleep(Math.random() * 10 * 2 ** attempt);
+      return this.attempt(request, attempt + 1);
+    }
+  }
+
+  private async decideAndAppend(request: CaseCommandRequest, loaded: LoadedCase): Promise<CaseCommandResult> {
+    const { caseId, command, actor } = request;
+    const commandId = request.commandId ?? this.newId();
+    const applied = loaded.commands.get(commandId);
+    if (applied) return { caseId, ...applied, events: [], replayed: true, state: loaded.state };
+    if (request.expectedRevision !== undefined && request.expectedRevision !== loaded.revision) {
+      throw new RevisionMismatchError(request.expectedRevision, loaded.revision);
+    }
+    const directory = await this.options.directory.view(
+      orgUnitsOf(command, loaded.state),
+      departmentsOf(command),
+    );
+    authorize(actor, command, loaded.state, directory);
+    const mergeTarget =
+      command.type === 'MergeCase' ? (await this.cases.load(command.intoCaseId)).state : undefined;
+    const meta = {
+      commandId,
+      occurredAt: this.clock().toISOString(),
+      actor,
+      correlationId: request.correlationId ?? commandId,
+      ...(request.causationId ? { causationId: request.causationId } : {}),
+    };
+    const context = {
+      meta,
+      directory,
+      deadlines: this.options.deadlines ?? DEFAULT_DEADLINES,
+      ...(mergeTarget ? { mergeTarget } : {}),
+    };
+    const events = decide(command, loaded.state, context);
+    if (events.length === 0) {
+      const { revision, position, state } = loaded;
+      return { caseId, revision, position, events, replayed: false, state };
+    }
+    const decided = events.map((event) => ({ ...event, schemaVersion: validateNewCaseEvent(event) }));
+    const stream = caseStream(caseId);
+    const recorded = recordEvents(stream, loaded.revision, loaded.headHash, decided, meta, this.newId);
+    const expectedRevision = loaded.revision < 0 ? 'noStream' : loaded.revision;
+    const result = await this.options.store.append(stream, recorded.events, { expectedRevision });
+    const state = foldCase(events, loaded.state);
+    const commands = new Map(loaded.commands).set(commandId, {
+      revision: result.nextExpectedRevision,
+      position: result.position,
+    });
+    const next = {
+      state,
+      revision: result.nextExpectedRevision,
+      position: result.position,
+      headHash: recorded.headHash,
+      commands,
+    };
+    this.cases.remember(caseId, next);
+    return { caseId, revision: next.revision, position: next.position, events, replayed: false, state };
+  }
+
+  /** Both histories point at each other: the case merged into records the duplicate. */
+  private async pointTargetBack(
+    duplicateCaseId: string,
+    intoCaseId: string,
+    merge: CaseCommandRequest,
+  ): Promise<void> {
+    const target: CaseCommandRequest = {
+      caseId: intoCaseId,
+      command: { type: 'RecordDuplicateMerged', duplicateCaseId },
+      actor: merge.actor,
+      commandId: `${merge.commandId}:merge-target`,
+      correlationId: merge.correlationId ?? String(merge.commandId),
+      ...(merge.commandId ? { causationId: merge.commandId } : {}),
+    };
+    await this.lock.run(intoCaseId, () => this.attempt(target, 1));
+  }
+}
+
+/** The org units a decision about this command may consult (with their ancestors). */
+function orgUnitsOf(command: CaseCommand, state: CaseState): string[] {
+  if (command.type === 'SubmitCase') return [command.location.orgUnitId];
+  if (state.status === 'initial') return [];
+  return [state.locationOrgUnitId, state.orgUnitId];
+}
+
+function departmentsOf(command: CaseCommand): string[] {
+  switch (command.type) {
+    case 'WhistleDepartments':
+      return [...command.departmentIds];
+    case 'RequestJudicialConfirmation':
+      return [command.courtId];
+    case 'AddParticipant':
+      return command.departmentId ? [command.departmentId] : [];
+    default:
+      return [];
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
