@@ -91,7 +91,7 @@ function rawScan(file: string): number {
   return eventsPerSecond;
 }
 
-async function adapterAppends(
+export async function adapterAppends(
   file: string,
   writers: number,
   appendsPerWriter: number,

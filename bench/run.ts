@@ -1,10 +1,12 @@
 // `npm run bench`: every benchmark of casetrail in one run, each figure beside its same-run baseline.
 // BENCH_SCALE (default 1) scales the work; BENCH_ONLY=<section file stem> runs one section.
 import { benchEventStore } from './event-store.bench.js';
+import { benchHandler } from './handler.bench.js';
 import { type Figure, machine, printFigures } from './report.js';
 
 const sections: Record<string, () => Promise<Figure[]>> = {
   'event-store': benchEventStore,
+  handler: benchHandler,
 };
 
 const only = process.env.BENCH_ONLY;
