@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { CaseCommand } from '../../src/commands/case/commands.js';
 import { DirectoryRepository } from '../../src/commands/directory/directory-repository.js';
 import { CaseCommandHandler, RevisionMismatchError } from '../../src/commands/handle-case-command.js';
 import { readStreamToArray } from '../../src/events/event-store.js';
@@ -205,18 +206,13 @@ t.test(
 
 t.test('an early CaseSubmitted without urgency is upcast on read, never rewritten', async (t) => {
   const h = await harness(t);
-  const { urgency: _urgency, ...v1 } = {
-    ...intake({ caseId: 'old' }),
-    level: 'grid',
-    submittedBy: { id: 'grid-wang', role: 'gridWorker' },
-  };
-  const { type: _type, ...data } = v1 as Record<string, unknown>;
+  const { type: _type, urgency: _urgency, ...data } = intake({ caseId: 'old' }) as Extract<CaseCommand, { type: 'SubmitCase' }>;
   const at = '2025-06-01T01:00:00.000Z';
   await h.store.append('case-old', [
     {
       id: crypto.randomUUID(),
       type: 'CaseSubmitted',
-      data: { ...(data as object), at, acceptDueAt: at } as never,
+      data: { ...data, level: 'grid', submittedBy: { id: 'grid-wang', role: 'gridWorker' }, at, acceptDueAt: at } as never,
       metadata: { schemaVersion: 1, commandId: 'legacy', prevHash: '0'.repeat(64) },
     },
   ]);
