@@ -1,7 +1,7 @@
 // The command handler for the directory (admin only): create and rename org units and departments.
 
 import type { DirectoryEvent } from '../events/directory-events.js';
-import { departmentStream, directoryEventSchemas, orgUnitStream } from '../events/directory-events.js';
+import { departmentStream, directoryEventSchemas, orgUnitStream, slug } from '../events/directory-events.js';
 import { ConcurrencyError } from '../events/errors.js';
 import { type EventStore, readStreamToArray } from '../events/event-store.js';
 import { GENESIS_HASH } from '../events/hash-chain.js';
@@ -54,6 +54,12 @@ export class DirectoryCommandHandler {
     if (actor.role !== 'admin')
       throw new AccessDeniedError(403, 'forbidden', 'only an administrator changes the directory');
     const { id, stream } = streamOf(command);
+    if (!slug.safeParse(id).success) {
+      throw new DomainError(
+        'validation_failed',
+        `id ${JSON.stringify(id)} must be a slug: lower-case letters, digits and dashes`,
+      );
+    }
     const history = await readStreamToArray(this.store, stream);
     const applied = history.find((event) => event.metadata.commandId === commandId);
     if (applied) return { id, revision: applied.revision, position: applied.position, replayed: true };
