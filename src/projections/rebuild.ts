@@ -1,0 +1,70 @@
+// Rebuilds read models from zero into fresh tables while the live ones keep answering, then swaps
+// them in within one transaction once they have caught up with the live checkpoint.
+import { randomBytes } from 'node:crypto';
+import type { EventStore, StoredEvent } from '../events/event-store.js';
+import { type Projection, ProjectionFailedError } from './projection.js';
+import { dropTables, liveNames, type ReadModels, rebuildNames } from './read-models.js';
+
+const PAGE = 2000;
+
+export interface RebuildReport {
+  readonly projections: readonly string[];
+  readonly events: number;
+  readonly position: number;
+  readonly seconds: number;
+}
+
+export async function rebuild(
+  store: EventStore,
+  readModels: ReadModels,
+  projections: readonly Projection[],
+  onProgress?: (position: number, target: number) => void,
+): Promise<RebuildReport> {
+  const startedAt = process.hrtime.bigint();
+  const { db } = readModels;
+  const tag = randomBytes(4).toString('hex');
+  db.transaction(() => {
+    for (const projection of projections) {
+      dropTables(db, rebuildNames(projection));
+      projection.create(db, rebuildNames(projection), tag);
+    }
+  })();
+  const appliers = projections.map((p) => ({ name: p.name, apply: p.prepare(db, rebuildNames(p)) }));
+  const applyPage = db.transaction((page: readonly StoredEvent[]) => {
+    for (const event of page) {
+      for (const { name, apply } of appliers) {
+        try {
+          apply(event);
+        } catch (error) {
+          throw new ProjectionFailedError(name, event.position, event.id, event.type, error);
+        }
+      }
+    }
+  });
+  let position = 0;
+  let events = 0;
+  for (;;) {
+    const target = readModels.checkpoint();
+    while (position < target) {
+      const page = (await store.readAll({ after: position, limit: PAGE })).filter((e) => e.position <= target);
+      if (page.length === 0) break;
+      applyPage(page);
+      events += page.length;
+      position = page.at(-1)!.position;
+      onProgress?.(position, target);
+    }
+    // Swap only if the live models did not move meanwhile; otherwise catch up the difference first.
+    const swapped = db.transaction(() => {
+      if (readModels.checkpoint() !== target) return false;
+      for (const projection of projections) {
+        dropTables(db, liveNames(projection));
+        for (const table of projection.tables) db.exec(`ALTER TABLE "${table}__rebuild" RENAME TO "${table}"`);
+        readModels.recordVersion(projection);
+      }
+      return true;
+    }).immediate();
+    if (swapped) break;
+  }
+  const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  return { projections: projections.map((p) => p.name), events, position, seconds };
+}
