@@ -1,8 +1,8 @@
 // The case list: one row per case with what the list filters on (DESIGN.md §8), the departments it
 // summoned, and a trigram full-text index over title, description and notes that works for Chinese.
 import type Database from 'better-sqlite3';
-import type { CaseEvent } from '../events/case-events.js';
 import { decodeCaseEvent } from '../events/case-codec.js';
+import type { CaseEvent } from '../events/case-events.js';
 import type { StoredEvent } from '../events/event-store.js';
 import { caseIdOf, type Projection, type TableNames } from './projection.js';
 
@@ -25,7 +25,16 @@ function create(db: Database.Database, t: Names, tag: string): void {
     CREATE TABLE "${t.case_list_departments}" (department_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (department_id, seq)) WITHOUT ROWID;
     CREATE VIRTUAL TABLE "${t.case_list_text}" USING fts5 (seq UNINDEXED, text, tokenize = 'trigram');
   `);
-  for (const column of ['status', 'kind', 'category', 'district_id', 'street_id', 'community_id', 'grid_id', 'assignee_id']) {
+  for (const column of [
+    'status',
+    'kind',
+    'category',
+    'district_id',
+    'street_id',
+    'community_id',
+    'grid_id',
+    'assignee_id',
+  ]) {
     db.exec(`CREATE INDEX "${t.case_list}_${tag}_${column}" ON "${t.case_list}" (${column}, seq)`);
   }
   db.exec(`CREATE INDEX "${t.case_list}_${tag}_overdue" ON "${t.case_list}" (seq) WHERE overdue = 1`);
@@ -39,11 +48,14 @@ const LEVEL_COLUMNS: Readonly<Record<string, string>> = {
 };
 
 function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void {
-  const addOrgUnit = db.prepare(`INSERT OR REPLACE INTO "${t.case_list_org_units}" (id, kind, parent_id) VALUES (?, ?, ?)`);
+  const addOrgUnit = db.prepare(
+    `INSERT OR REPLACE INTO "${t.case_list_org_units}" (id, kind, parent_id) VALUES (?, ?, ?)`,
+  );
   const orgUnit = db.prepare<[string], { id: string; kind: string; parent_id: string | null }>(
     `SELECT id, kind, parent_id FROM "${t.case_list_org_units}" WHERE id = ?`,
   );
-  const insertCase = db.prepare(`INSERT INTO "${t.case_list}" (seq, case_id, status, kind, category, title, urgency, level,
+  const insertCase =
+    db.prepare(`INSERT INTO "${t.case_list}" (seq, case_id, status, kind, category, title, urgency, level,
     location_id, district_id, street_id, community_id, grid_id, handling_org_unit_id, mass_incident_risk, people_involved,
     submitted_at, revision, last_position, updated_at)
     VALUES (@seq, @caseId, 'submitted', @kind, @category, @title, @urgency, @level, @location, @district_id, @street_id,
@@ -51,20 +63,30 @@ function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void 
   const rowOf = db.prepare<[string], { seq: number; last_position: number }>(
     `SELECT seq, last_position FROM "${t.case_list}" WHERE case_id = ?`,
   );
-  const touch = db.prepare(`UPDATE "${t.case_list}" SET revision = ?, last_position = ?, updated_at = ? WHERE seq = ?`);
+  const touch = db.prepare(
+    `UPDATE "${t.case_list}" SET revision = ?, last_position = ?, updated_at = ? WHERE seq = ?`,
+  );
   const addText = db.prepare(`INSERT INTO "${t.case_list_text}" (seq, text) VALUES (?, ?)`);
-  const addDepartment = db.prepare(`INSERT OR IGNORE INTO "${t.case_list_departments}" (department_id, seq) VALUES (?, ?)`);
-  const set = (assignments: string) => db.prepare(`UPDATE "${t.case_list}" SET ${assignments} WHERE seq = @seq`);
+  const addDepartment = db.prepare(
+    `INSERT OR IGNORE INTO "${t.case_list_departments}" (department_id, seq) VALUES (?, ?)`,
+  );
+  const set = (assignments: string) =>
+    db.prepare(`UPDATE "${t.case_list}" SET ${assignments} WHERE seq = @seq`);
   const updates: Partial<Record<CaseEvent['type'], Database.Statement>> = {
     CaseAccepted: set(`status = 'accepted', accepted_at = @at, resolve_due_at = @resolveDueAt,
       first_resolve_due_at = coalesce(first_resolve_due_at, @resolveDueAt)`),
     CaseRejected: set(`status = 'rejected', overdue = 0, closed_at = @at`),
     CaseAssigned: set('assignee_id = @assigneeId'),
     SummonsOverdue: set('overdue = 1'),
-    CaseEscalated: set('handling_org_unit_id = @toOrgUnitId, level = @toLevel, overdue = CASE WHEN @triggered THEN 1 ELSE overdue END'),
-    CaseResolved: set(`status = 'resolved', overdue = 0, resolved_at = @at, first_resolved_at = coalesce(first_resolved_at, @at)`),
+    CaseEscalated: set(
+      'handling_org_unit_id = @toOrgUnitId, level = @toLevel, overdue = CASE WHEN @triggered THEN 1 ELSE overdue END',
+    ),
+    CaseResolved: set(
+      `status = 'resolved', overdue = 0, resolved_at = @at, first_resolved_at = coalesce(first_resolved_at, @at)`,
+    ),
     FeedbackGiven: set('last_rating = @rating'),
-    CaseReopened: set(`status = 'accepted', resolved_at = NULL, closed_at = NULL, resolve_due_at = @resolveDueAt,
+    CaseReopened:
+      set(`status = 'accepted', resolved_at = NULL, closed_at = NULL, resolve_due_at = @resolveDueAt,
       reopen_count = reopen_count + 1`),
     CaseClosed: set(`status = 'closed', overdue = 0, closed_at = @at`),
     CaseWithdrawn: set(`status = 'withdrawn', overdue = 0, closed_at = @at`),
@@ -72,8 +94,17 @@ function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void 
   };
 
   const ancestry = (id: string): Record<string, string | null> => {
-    const columns: Record<string, string | null> = { district_id: null, street_id: null, community_id: null, grid_id: null };
-    for (let unit = orgUnit.get(id), hops = 0; unit && hops < 8; unit = unit.parent_id ? orgUnit.get(unit.parent_id) : undefined, hops += 1) {
+    const columns: Record<string, string | null> = {
+      district_id: null,
+      street_id: null,
+      community_id: null,
+      grid_id: null,
+    };
+    for (
+      let unit = orgUnit.get(id), hops = 0;
+      unit && hops < 8;
+      unit = unit.parent_id ? orgUnit.get(unit.parent_id) : undefined, hops += 1
+    ) {
       const column = LEVEL_COLUMNS[unit.kind];
       if (column) columns[column] = unit.id;
     }

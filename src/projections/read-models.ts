@@ -39,15 +39,23 @@ export class ReadModels {
   }
 
   installedVersion(projection: Projection): number | undefined {
-    const row = this.db.prepare('SELECT version FROM projection_versions WHERE name = ?').get(projection.name) as
-      | { version: number }
-      | undefined;
+    const row = this.db
+      .prepare('SELECT version FROM projection_versions WHERE name = ?')
+      .get(projection.name) as { version: number } | undefined;
     return row?.version;
+  }
+
+  installedNames(): string[] {
+    return (this.db.prepare('SELECT name FROM projection_versions').all() as { name: string }[]).map(
+      (row) => row.name,
+    );
   }
 
   recordVersion(projection: Projection): void {
     this.db
-      .prepare('INSERT INTO projection_versions (name, version) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version')
+      .prepare(
+        'INSERT INTO projection_versions (name, version) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version',
+      )
       .run(projection.name, projection.version);
   }
 
@@ -60,7 +68,9 @@ export const liveNames = <T extends string>(projection: Projection<T>): TableNam
   Object.fromEntries(projection.tables.map((table) => [table, table])) as unknown as TableNames<T>;
 
 export const rebuildNames = <T extends string>(projection: Projection<T>): TableNames<T> =>
-  Object.fromEntries(projection.tables.map((table) => [table, `${table}__rebuild`])) as unknown as TableNames<T>;
+  Object.fromEntries(
+    projection.tables.map((table) => [table, `${table}__rebuild`]),
+  ) as unknown as TableNames<T>;
 
 export function dropTables(db: Database.Database, names: TableNames): void {
   for (const name of Object.values(names)) db.exec(`DROP TABLE IF EXISTS "${name}"`);

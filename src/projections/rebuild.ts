@@ -41,28 +41,39 @@ export async function rebuild(
       }
     }
   });
+  // Rebuilding every installed model may go past the live checkpoint and move it; rebuilding only
+  // some must stop exactly at it, or the others would skip what the rebuilt ones took.
+  const rebuilt = new Set(projections.map((p) => p.name));
+  const advance = readModels.installedNames().every((name) => rebuilt.has(name));
   let position = 0;
   let events = 0;
   for (;;) {
-    const target = readModels.checkpoint();
+    const live = readModels.checkpoint();
+    const target = advance ? Math.max(live, (await store.headPosition()) ?? 0) : live;
     while (position < target) {
-      const page = (await store.readAll({ after: position, limit: PAGE })).filter((e) => e.position <= target);
+      const page = (await store.readAll({ after: position, limit: PAGE })).filter(
+        (e) => e.position <= target,
+      );
       if (page.length === 0) break;
       applyPage(page);
       events += page.length;
       position = page.at(-1)!.position;
       onProgress?.(position, target);
     }
-    // Swap only if the live models did not move meanwhile; otherwise catch up the difference first.
-    const swapped = db.transaction(() => {
-      if (readModels.checkpoint() !== target) return false;
-      for (const projection of projections) {
-        dropTables(db, liveNames(projection));
-        for (const table of projection.tables) db.exec(`ALTER TABLE "${table}__rebuild" RENAME TO "${table}"`);
-        readModels.recordVersion(projection);
-      }
-      return true;
-    }).immediate();
+    const swapped = db
+      .transaction(() => {
+        const now = readModels.checkpoint();
+        if (advance ? now > position : now !== position) return false;
+        for (const projection of projections) {
+          dropTables(db, liveNames(projection));
+          for (const table of projection.tables)
+            db.exec(`ALTER TABLE "${table}__rebuild" RENAME TO "${table}"`);
+          readModels.recordVersion(projection);
+        }
+        if (advance) readModels.moveCheckpoint(position);
+        return true;
+      })
+      .immediate();
     if (swapped) break;
   }
   const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;

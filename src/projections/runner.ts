@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { EventStore, StoredEvent, Subscription } from '../events/event-store.js';
 import { caseIdOf, type ProjectedChange, type Projection, ProjectionFailedError } from './projection.js';
-import { type ReadModels, liveNames } from './read-models.js';
+import { liveNames, type ReadModels } from './read-models.js';
 import { rebuild } from './rebuild.js';
 
 export interface RunnerStatus {
@@ -45,14 +45,19 @@ export class ProjectionRunner {
     private readonly now: () => number = Date.now,
   ) {
     this.changes.setMaxListeners(0);
-    this.applyBatch = readModels.db.transaction((batch: readonly StoredEvent[]) => this.applyInTransaction(batch));
+    this.applyBatch = readModels.db.transaction((batch: readonly StoredEvent[]) =>
+      this.applyInTransaction(batch),
+    );
   }
 
   /** Installs missing or outdated projections (rebuilding them from the log), then follows the log. */
   async start(): Promise<void> {
     const outdated = this.projections.filter((p) => this.readModels.installedVersion(p) !== p.version);
     if (outdated.length > 0) await rebuild(this.store, this.readModels, outdated);
-    this.appliers = this.projections.map((p) => ({ name: p.name, apply: p.prepare(this.readModels.db, liveNames(p)) }));
+    this.appliers = this.projections.map((p) => ({
+      name: p.name,
+      apply: p.prepare(this.readModels.db, liveNames(p)),
+    }));
     this.loop = this.follow();
   }
 
@@ -65,7 +70,11 @@ export class ProjectionRunner {
   status(): RunnerStatus {
     const sorted = [...this.lags].sort((a, b) => a - b);
     const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-    const failure = this.failure && { message: this.failure.message, position: this.failure.position, eventId: this.failure.eventId };
+    const failure = this.failure && {
+      message: this.failure.message,
+      position: this.failure.position,
+      eventId: this.failure.eventId,
+    };
     return {
       checkpoint: this.readModels.checkpoint(),
       running: this.subscription !== undefined && !this.failure,
@@ -119,7 +128,10 @@ export class ProjectionRunner {
     try {
       this.applyBatch(batch);
     } catch (error) {
-      this.failure = error instanceof ProjectionFailedError ? error : new ProjectionFailedError('runner', 0, '', '', error);
+      this.failure =
+        error instanceof ProjectionFailedError
+          ? error
+          : new ProjectionFailedError('runner', 0, '', '', error);
       void this.subscription?.close();
       this.changes.emit('failed', this.failure);
       return;

@@ -1,0 +1,158 @@
+// Queries on the case list: every filter of DESIGN.md §8, newest first, with an opaque cursor.
+import type Database from 'better-sqlite3';
+
+export interface CaseListFilter {
+  readonly status?: string;
+  readonly kind?: string;
+  readonly category?: string;
+  /** The case lies in this org unit's subtree. */
+  readonly orgUnit?: string;
+  /** The caller's scope: another subtree the case must also lie in. */
+  readonly scope?: string;
+  readonly department?: string;
+  readonly assignee?: string;
+  readonly overdue?: boolean;
+  /** Full-text search over title, description and notes (Chinese works: trigram index). */
+  readonly q?: string;
+}
+
+export interface CaseListItem {
+  readonly caseId: string;
+  readonly status: string;
+  readonly kind: string;
+  readonly category: string;
+  readonly title: string;
+  readonly urgency: string;
+  readonly level: string;
+  readonly orgUnitId: string;
+  readonly handlingOrgUnitId: string;
+  readonly assigneeId: string | null;
+  readonly overdue: boolean;
+  readonly massIncidentRisk: boolean;
+  readonly submittedAt: string;
+  readonly updatedAt: string;
+  readonly revision: number;
+}
+
+export interface CaseListPage {
+  readonly items: CaseListItem[];
+  readonly nextCursor: string | null;
+}
+
+export class InvalidCursorError extends Error {
+  readonly code = 'invalid_cursor';
+  constructor() {
+    super('the cursor is not one this service gave out');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+const LEVEL_COLUMNS: Readonly<Record<string, string>> = {
+  district: 'district_id',
+  street: 'street_id',
+  community: 'community_id',
+  grid: 'grid_id',
+};
+
+export const encodeCursor = (seq: number): string => Buffer.from(`s${seq}`).toString('base64url');
+
+function decodeCursor(cursor: string): number {
+  const match = /^s(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new InvalidCursorError();
+  return Number(match[1]);
+}
+
+/** The column and value that put a case inside an org unit's subtree; an unknown unit matches nothing. */
+function subtree(db: Database.Database, orgUnitId: string): [string, string] {
+  const unit = db.prepare('SELECT kind FROM case_list_org_units WHERE id = ?').get(orgUnitId) as
+    | { kind: string }
+    | undefined;
+  const column = unit && LEVEL_COLUMNS[unit.kind];
+  return column ? [`c.${column} = ?`, orgUnitId] : ['0', ''];
+}
+
+function ftsPhrase(q: string): string {
+  return `"${q.replaceAll('"', '""')}"`;
+}
+
+function conditions(db: Database.Database, filter: CaseListFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const equal = (column: string, value: string | undefined): void => {
+    if (value === undefined) return;
+    where.push(`c.${column} = ?`);
+    params.push(value);
+  };
+  equal('status', filter.status);
+  equal('kind', filter.kind);
+  equal('category', filter.category);
+  equal('assignee_id', filter.assignee);
+  for (const unit of [filter.orgUnit, filter.scope]) {
+    if (unit === undefined || unit === '*') continue;
+    const [clause, value] = subtree(db, unit);
+    where.push(clause);
+    if (clause !== '0') params.push(value);
+  }
+  if (filter.overdue !== undefined) where.push(filter.overdue ? 'c.overdue = 1' : 'c.overdue = 0');
+  if (filter.department !== undefined) {
+    where.push('c.seq IN (SELECT seq FROM case_list_departments WHERE department_id = ?)');
+    params.push(filter.department);
+  }
+  if (filter.q !== undefined && filter.q.trim() !== '') {
+    const q = filter.q.trim();
+    // Trigrams need three characters; a shorter query (two Chinese characters) falls back to LIKE.
+    if ([...q].length >= 3) {
+      where.push('c.seq IN (SELECT seq FROM case_list_text WHERE case_list_text MATCH ?)');
+      params.push(ftsPhrase(q));
+    } else {
+      where.push("c.seq IN (SELECT seq FROM case_list_text WHERE text LIKE ? ESCAPE '\\')");
+      params.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+  }
+  return { where, params };
+}
+
+export function listCases(
+  db: Database.Database,
+  filter: CaseListFilter,
+  page: { cursor?: string; limit: number },
+): CaseListPage {
+  const { where, params } = conditions(db, filter);
+  if (page.cursor !== undefined) {
+    where.push('c.seq < ?');
+    params.push(decodeCursor(page.cursor));
+  }
+  const sql = `SELECT c.* FROM case_list c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.seq DESC LIMIT ?`;
+  const rows = db.prepare(sql).all(...params, page.limit + 1) as Record<string, unknown>[];
+  const more = rows.length > page.limit;
+  const items = rows.slice(0, page.limit).map(toItem);
+  const last = rows[page.limit - 1];
+  return { items, nextCursor: more && last ? encodeCursor(last.seq as number) : null };
+}
+
+export function getCaseRow(db: Database.Database, caseId: string): CaseListItem | undefined {
+  const row = db.prepare('SELECT * FROM case_list WHERE case_id = ?').get(caseId) as
+    | Record<string, unknown>
+    | undefined;
+  return row && toItem(row);
+}
+
+function toItem(row: Record<string, unknown>): CaseListItem {
+  return {
+    caseId: row.case_id as string,
+    status: row.status as string,
+    kind: row.kind as string,
+    category: row.category as string,
+    title: row.title as string,
+    urgency: row.urgency as string,
+    level: row.level as string,
+    orgUnitId: row.location_id as string,
+    handlingOrgUnitId: row.handling_org_unit_id as string,
+    assigneeId: (row.assignee_id as string | null) ?? null,
+    overdue: row.overdue === 1,
+    massIncidentRisk: row.mass_incident_risk === 1,
+    submittedAt: row.submitted_at as string,
+    updatedAt: row.updated_at as string,
+    revision: row.revision as number,
+  };
+}
