@@ -1,14 +1,14 @@
 // Shared fixtures for case tests: a small directory, the people who act, and given/when/then.
 import type { Test } from 'tap';
-import type { CaseEvent } from '../../src/events/case-events.js';
 import type { Actor } from '../../src/commands/actor.js';
 import { SYSTEM_ACTOR } from '../../src/commands/actor.js';
 import type { CaseCommand } from '../../src/commands/case/commands.js';
 import { DEFAULT_DEADLINES } from '../../src/commands/case/deadlines.js';
 import { type DecisionContext, decide } from '../../src/commands/case/decide.js';
 import { type CaseState, type ExistingCase, foldCase } from '../../src/commands/case/state.js';
-import { DomainError } from '../../src/commands/domain-error.js';
 import { directoryOf } from '../../src/commands/directory/directory.js';
+import { DomainError } from '../../src/commands/domain-error.js';
+import type { CaseEvent } from '../../src/events/case-events.js';
 
 /** A district with two streets; Sunrise community has two grids. */
 export const directory = directoryOf(
@@ -18,7 +18,13 @@ export const directory = directoryOf(
     { id: 'street-west', name: '西街道', kind: 'street', parentId: 'district-1' },
     { id: 'community-sunrise', name: '朝阳社区', kind: 'community', parentId: 'street-east' },
     { id: 'community-river', name: '河畔社区', kind: 'community', parentId: 'street-west' },
-    { id: 'grid-1', name: '第一网格', kind: 'grid', parentId: 'community-sunrise', gridType: 'comprehensive' },
+    {
+      id: 'grid-1',
+      name: '第一网格',
+      kind: 'grid',
+      parentId: 'community-sunrise',
+      gridType: 'comprehensive',
+    },
     { id: 'grid-2', name: '第二网格', kind: 'grid', parentId: 'community-sunrise', gridType: 'dedicated' },
   ],
   [
@@ -45,15 +51,25 @@ export const actors = {
   system: SYSTEM_ACTOR,
 } satisfies Record<string, Actor>;
 
-export const liaison = (dept: string, id = `liaison-${dept}`): Actor => ({ id, role: 'liaison', scope: 'district-1', dept });
+export const liaison = (dept: string, id = `liaison-${dept}`): Actor => ({
+  id,
+  role: 'liaison',
+  scope: 'district-1',
+  dept,
+});
 
 /** Monday 2 March 2026, 09:00 in Beijing. */
 export const T0 = '2026-03-02T01:00:00.000Z';
-export const at = (minutesAfterT0: number): string => new Date(Date.parse(T0) + minutesAfterT0 * 60_000).toISOString();
+export const at = (minutesAfterT0: number): string =>
+  new Date(Date.parse(T0) + minutesAfterT0 * 60_000).toISOString();
 
 export const CASE_ID = 'case-0001';
 
-export function contextFor(actor: Actor, occurredAt: string, extra: Partial<DecisionContext> = {}): DecisionContext {
+export function contextFor(
+  actor: Actor,
+  occurredAt: string,
+  extra: Partial<DecisionContext> = {},
+): DecisionContext {
   return {
     meta: { commandId: `cmd-${occurredAt}`, correlationId: 'corr-1', occurredAt, actor },
     directory,
@@ -61,6 +77,17 @@ export function contextFor(actor: Actor, occurredAt: string, extra: Partial<Deci
     ...extra,
   };
 }
+
+type DeepPartial<T> = T extends readonly (infer U)[]
+  ? readonly DeepPartial<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** An expected event: its type, and as much of its data as the test cares about. */
+export type ExpectedEvent = {
+  [E in CaseEvent as E['type']]: { readonly type: E['type']; readonly data?: DeepPartial<E['data']> };
+}[CaseEvent['type']];
 
 export interface When {
   readonly events: CaseEvent[];
@@ -79,6 +106,7 @@ export function given(history: readonly CaseEvent[]) {
       };
       return {
         run,
+        // biome-ignore lint/suspicious/noThenProperty: given/when/then is the spec's language; nothing awaits this object.
         then(t: Test, expected: readonly object[] | ((events: CaseEvent[]) => void)): When {
           const result = run();
           if (typeof expected === 'function') expected(result.events);
@@ -87,7 +115,7 @@ export function given(history: readonly CaseEvent[]) {
           return result;
         },
         /** Like `then`, but every expected field must be strictly equal (no substring or loose matches). */
-        thenHas(t: Test, expected: readonly Partial<CaseEvent>[]): When {
+        thenHas(t: Test, expected: readonly ExpectedEvent[]): When {
           const result = run();
           t.hasStrict(result.events, expected);
           t.equal(result.events.length, expected.length, 'no other events');
@@ -126,7 +154,14 @@ export function submitCommand(overrides: Partial<SubmitCommand> = {}): SubmitCom
     channel: 'buildingHead',
     location: { orgUnitId: 'grid-1', address: '朝阳小区3号楼2单元' },
     parties: [
-      { personId: 'person-1', role: 'complainant', kind: 'person', name: '张伟', phone: '13812345678', userId: 'resident-zhang' },
+      {
+        personId: 'person-1',
+        role: 'complainant',
+        kind: 'person',
+        name: '张伟',
+        phone: '13812345678',
+        userId: 'resident-zhang',
+      },
       { personId: 'person-2', role: 'respondent', kind: 'person', name: '李娜' },
     ],
     urgency: 'normal',
@@ -140,9 +175,15 @@ export function submittedCase(overrides: Partial<SubmitCommand> = {}): CaseEvent
 }
 
 /** A case accepted by the mediator ten minutes after submission. */
-export function acceptedCase(overrides: Partial<Extract<CaseCommand, { type: 'SubmitCase' }>> = {}): CaseEvent[] {
+export function acceptedCase(
+  overrides: Partial<Extract<CaseCommand, { type: 'SubmitCase' }>> = {},
+): CaseEvent[] {
   const history = submittedCase(overrides);
-  const accepted = decide({ type: 'AcceptCase', handlingMode: 'onSite' }, foldCase(history), contextFor(actors.mediator, at(10)));
+  const accepted = decide(
+    { type: 'AcceptCase', handlingMode: 'onSite' },
+    foldCase(history),
+    contextFor(actors.mediator, at(10)),
+  );
   return [...history, ...accepted];
 }
 
@@ -171,7 +212,9 @@ export function acceptedCaseWith(
 
 /** An accepted case the mediator resolved at the given minute (default 11:00 Beijing on T0's day). */
 export function resolvedCase(overrides: Partial<SubmitCommand> = {}, minute = 2 * HOUR): CaseEvent[] {
-  return play(acceptedCase(overrides), [[{ type: 'ResolveCase', summary: '已修复漏水' }, actors.mediator, minute]]);
+  return play(acceptedCase(overrides), [
+    [{ type: 'ResolveCase', summary: '已修复漏水' }, actors.mediator, minute],
+  ]);
 }
 
 /** The case as the history leaves it; fails loudly when the history never created it. */
@@ -180,3 +223,39 @@ export function stateOf(history: readonly CaseEvent[]): ExistingCase {
   if (state.status === 'initial') throw new Error('the history does not create a case');
   return state;
 }
+
+/** Summons commands with plausible text, for tests that care about who and when rather than what was said. */
+export const summonsCommands = {
+  whistle: (departmentIds: string[], reportInMinutes?: number): CaseCommand =>
+    reportInMinutes === undefined
+      ? { type: 'WhistleDepartments', departmentIds, reason: '需要多部门到场' }
+      : { type: 'WhistleDepartments', departmentIds, reason: '需要多部门到场', reportInMinutes },
+  reportIn: (departmentId: string): CaseCommand => ({ type: 'ReportIn', departmentId, note: '已到场' }),
+  respond: (departmentId: string): CaseCommand => ({
+    type: 'RespondToSummons',
+    departmentId,
+    summary: '已处理',
+  }),
+  decline: (departmentId: string): CaseCommand => ({
+    type: 'DeclineSummons',
+    departmentId,
+    reason: '非本部门职责',
+  }),
+  release: (departmentId: string): CaseCommand => ({
+    type: 'ReleaseSummons',
+    departmentId,
+    reason: '不再需要',
+  }),
+  markOverdue: (departmentId: string, clock: 'reportIn' | 'respond', dueAt: string): CaseCommand => ({
+    type: 'MarkSummonsOverdue',
+    departmentId,
+    clock,
+    dueAt,
+  }),
+  escalateOnOverdue: (departmentId: string, clock: 'reportIn' | 'respond', dueAt: string): CaseCommand => ({
+    type: 'EscalateOnOverdue',
+    clock,
+    departmentId,
+    dueAt,
+  }),
+};

@@ -99,7 +99,9 @@ export function runningClocks(state: ExistingCase): RunningClock[] {
   };
   if (state.status === 'submitted') add('accept', state.acceptDueAt);
   if (state.status === 'accepted' && state.resolveDueAt) add('resolve', state.resolveDueAt);
-  if (state.status === 'resolved') add('feedback', state.feedbackDueAt);
+  // The rating clock stops once the case has been rated since it was resolved.
+  const rated = state.status === 'resolved' && state.feedback.some((given) => given.at >= state.resolvedAt);
+  if (state.status === 'resolved' && !rated) add('feedback', state.feedbackDueAt);
   for (const s of Object.values(state.summons)) {
     if (s.status === 'pending') add('reportIn', s.reportInDueAt, s.departmentId);
     if (s.status === 'reportedIn' && s.respondDueAt) add('respond', s.respondDueAt, s.departmentId);

@@ -1,6 +1,5 @@
 // Escalation, notes and attachments, resolution, feedback (回访), reopening (重办), closing and merging.
 import type { CaseEvent, CaseEventData, Level } from '../../events/case-events.js';
-import { CASE_STAFF } from '../actor.js';
 import { DomainError } from '../domain-error.js';
 import type { CaseCommandOf } from './commands.js';
 import { addCalendarDays, feedbackDue, resolveDue } from './deadlines.js';
@@ -207,9 +206,6 @@ export function recordDuplicateMerged(
 ): CaseEvent[] {
   const found = existing(state);
   if (found.mergedFrom.includes(command.duplicateCaseId)) return [];
-  if (!CASE_STAFF.includes(context.meta.actor.role) && context.meta.actor.role !== 'system') {
-    throw new DomainError('forbidden', 'only case staff merge cases');
-  }
   return [
     caseEvent('DuplicateCaseMerged', {
       duplicateCaseId: command.duplicateCaseId,
