@@ -18,7 +18,7 @@ const admin: Actor = { id: 'admin', role: 'admin', scope: 'district-1' };
 const gridWorker: Actor = { id: 'grid-wang', role: 'gridWorker', scope: 'grid-1' };
 const mediator: Actor = { id: 'mediator-liu', role: 'mediator', scope: 'community-sunrise' };
 
-async function withDirectory(store: SqliteEventStore): Promise<void> {
+export async function withDirectory(store: SqliteEventStore): Promise<void> {
   const directory = new DirectoryCommandHandler(store, new DirectoryRepository(store));
   await directory.handle(
     { type: 'CreateOrgUnit', unit: { id: 'district-1', name: '和平区', kind: 'district' } },

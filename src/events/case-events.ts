@@ -8,7 +8,8 @@ const text = (max: number) =>
     .string()
     .max(max)
     .refine((value) => value.trim().length > 0, 'must not be blank');
-const instant = z.iso.datetime({ offset: true });
+// Instants are stored in UTC ('Z'), so that comparing them as strings compares them in time.
+const instant = z.iso.datetime();
 
 export const CASE_KINDS = ['dispute', 'complaint', 'help', 'consultation', 'suggestion', 'report'] as const;
 export const CHANNELS = [

@@ -1,5 +1,6 @@
 // Queries on the case list: every filter of DESIGN.md §8, newest first, with an opaque cursor.
 import type Database from 'better-sqlite3';
+import { bigramQuery } from './bigrams.js';
 
 export interface CaseListFilter {
   readonly status?: string;
@@ -12,7 +13,7 @@ export interface CaseListFilter {
   readonly department?: string;
   readonly assignee?: string;
   readonly overdue?: boolean;
-  /** Full-text search over title, description and notes (Chinese works: trigram index). */
+  /** Full-text search over title, description and notes (Chinese works: character-pair index). */
   readonly q?: string;
 }
 
@@ -71,10 +72,6 @@ function subtree(db: Database.Database, orgUnitId: string): [string, string] {
   return column ? [`c.${column} = ?`, orgUnitId] : ['0', ''];
 }
 
-function ftsPhrase(q: string): string {
-  return `"${q.replaceAll('"', '""')}"`;
-}
-
 function conditions(db: Database.Database, filter: CaseListFilter): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -98,16 +95,11 @@ function conditions(db: Database.Database, filter: CaseListFilter): { where: str
     where.push('c.seq IN (SELECT seq FROM case_list_departments WHERE department_id = ?)');
     params.push(filter.department);
   }
-  if (filter.q !== undefined && filter.q.trim() !== '') {
-    const q = filter.q.trim();
-    // Trigrams need three characters; a shorter query (two Chinese characters) falls back to LIKE.
-    if ([...q].length >= 3) {
-      where.push('c.seq IN (SELECT seq FROM case_list_text WHERE case_list_text MATCH ?)');
-      params.push(ftsPhrase(q));
-    } else {
-      where.push("c.seq IN (SELECT seq FROM case_list_text WHERE text LIKE ? ESCAPE '\\')");
-      params.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    }
+  if (filter.q !== undefined) {
+    const match = bigramQuery(filter.q);
+    // A query with no letters or digits matches nothing rather than everything.
+    where.push(match ? 'c.seq IN (SELECT seq FROM case_list_text WHERE case_list_text MATCH ?)' : '0');
+    if (match) params.push(match);
   }
   return { where, params };
 }

@@ -1,9 +1,10 @@
 // The case list: one row per case with what the list filters on (DESIGN.md §8), the departments it
-// summoned, and a trigram full-text index over title, description and notes that works for Chinese.
+// summoned, and a full-text index over title, description and notes that works for Chinese (bigrams.ts).
 import type Database from 'better-sqlite3';
 import { decodeCaseEvent } from '../events/case-codec.js';
 import type { CaseEvent } from '../events/case-events.js';
 import type { StoredEvent } from '../events/event-store.js';
+import { bigramDocument } from './bigrams.js';
 import { caseIdOf, type Projection, type TableNames } from './projection.js';
 
 type Table = 'case_list' | 'case_list_departments' | 'case_list_text' | 'case_list_org_units';
@@ -23,7 +24,7 @@ function create(db: Database.Database, t: Names, tag: string): void {
       last_rating TEXT, revision INTEGER NOT NULL, last_position INTEGER NOT NULL, updated_at TEXT NOT NULL
     );
     CREATE TABLE "${t.case_list_departments}" (department_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (department_id, seq)) WITHOUT ROWID;
-    CREATE VIRTUAL TABLE "${t.case_list_text}" USING fts5 (seq UNINDEXED, text, tokenize = 'trigram');
+    CREATE VIRTUAL TABLE "${t.case_list_text}" USING fts5 (seq UNINDEXED, text, tokenize = 'unicode61');
   `);
   for (const column of [
     'status',
@@ -140,7 +141,7 @@ function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void 
         at: d.at,
         revision: stored.revision,
       });
-      addText.run(stored.position, `${d.title}\n${d.description}`);
+      addText.run(stored.position, bigramDocument(`${d.title}\n${d.description}`));
       return;
     }
     if (!row) throw new Error(`case ${caseId} has events but no CaseSubmitted before them`);
@@ -155,7 +156,7 @@ function applyUpdate(
   updates: Partial<Record<CaseEvent['type'], Database.Statement>>,
   statements: { addText: Database.Statement; addDepartment: Database.Statement },
 ): void {
-  if (event.type === 'NoteAdded') statements.addText.run(seq, event.data.text);
+  if (event.type === 'NoteAdded') statements.addText.run(seq, bigramDocument(event.data.text));
   if (event.type === 'DepartmentsSummoned') {
     for (const summons of event.data.summons) statements.addDepartment.run(summons.departmentId, seq);
   }
@@ -172,7 +173,7 @@ function applyUpdate(
 
 export const caseListProjection: Projection<Table> = {
   name: 'case-list',
-  version: 1,
+  version: 2,
   tables: ['case_list', 'case_list_departments', 'case_list_text', 'case_list_org_units'],
   create,
   prepare,

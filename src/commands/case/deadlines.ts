@@ -3,7 +3,7 @@
 // them, so a later change of policy never moves a clock already running.
 import type { Clock, Urgency } from '../../events/case-events.js';
 import { CHINA_2026, deadlineAfter, type Limit, type WorkCalendar } from './calendar.js';
-import { clockKey, type ExistingCase } from './state.js';
+import { clockKey, type ExistingCase, escalationKey } from './state.js';
 
 export interface DeadlinePolicy {
   readonly accept: Readonly<Record<Urgency, Limit>>;
@@ -94,7 +94,7 @@ export function runningClocks(state: ExistingCase): RunningClock[] {
   const clocks: RunningClock[] = [];
   const add = (clock: Clock, dueAt: string, departmentId?: string): void => {
     const key = clockKey(clock, dueAt, departmentId);
-    const fired = clock === 'feedback' ? false : state.firedClocks.includes(`escalate:${key}`);
+    const fired = clock === 'feedback' ? false : state.firedClocks.includes(escalationKey(clock, dueAt));
     clocks.push(departmentId ? { clock, departmentId, dueAt, fired } : { clock, dueAt, fired });
   };
   if (state.status === 'submitted') add('accept', state.acceptDueAt);

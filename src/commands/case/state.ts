@@ -95,6 +95,14 @@ export const initialState = (): CaseState => ({ status: 'initial' });
 
 export const OPEN_SUMMONS: ReadonlySet<SummonsStatus> = new Set(['pending', 'reportedIn']);
 
+/**
+ * Escalation fires once per clock and due time, not per department: departments summoned by one
+ * whistle share a deadline, and missing it together moves the case up one level, not one per department.
+ */
+export function escalationKey(clock: string, dueAt: string): string {
+  return `escalate:${clockKey(clock, dueAt)}`;
+}
+
 export function clockKey(clock: string, dueAt: string, departmentId?: string): string {
   return departmentId ? `${clock}/${departmentId}/${dueAt}` : `${clock}/${dueAt}`;
 }
@@ -223,7 +231,7 @@ const evolvers: Evolvers = {
     orgUnitId: toOrgUnitId,
     level: toLevel,
     firedClocks: trigger
-      ? [...state.firedClocks, `escalate:${clockKey(trigger.clock, trigger.dueAt, trigger.departmentId)}`]
+      ? [...state.firedClocks, escalationKey(trigger.clock, trigger.dueAt)]
       : state.firedClocks,
   }),
   NoteAdded: (state) => ({ ...state, noteCount: state.noteCount + 1 }),
