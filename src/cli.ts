@@ -2,14 +2,21 @@
 // The `casetrail` command.
 import { parseArgs } from 'node:util';
 import { ConfigError, describeConfig, parseConfig } from './config.js';
-import { openEventStore } from './events/open-store.js';
 import { buildApp } from './http/app.js';
+import { ALL_PROJECTIONS } from './projections/all.js';
+import { rebuild } from './projections/rebuild.js';
+import { openService } from './service.js';
 
+const names = ALL_PROJECTIONS.map((p) => p.name).join(', ');
 const USAGE = `usage: casetrail <command>
 
 commands:
-  serve     run the HTTP service (embedded SQLite under CASETRAIL_DATA_DIR, or KurrentDB when
-            CASETRAIL_STORE is a kurrentdb:// connection string)
+  serve                  run the HTTP service (embedded SQLite under CASETRAIL_DATA_DIR, or KurrentDB
+                         when CASETRAIL_STORE is a kurrentdb:// connection string), with the projections
+                         and the deadline process
+  projections rebuild [NAME…]
+                         rebuild read models from the log into fresh tables and swap them in (all when no
+                         name is given: ${names}); safe while the service runs
   help      this text
 
 configuration (environment): CASETRAIL_DATA_DIR (./data), CASETRAIL_STORE (sqlite | kurrentdb://…),
@@ -18,8 +25,13 @@ configuration (environment): CASETRAIL_DATA_DIR (./data), CASETRAIL_STORE (sqlit
 
 async function serve(): Promise<void> {
   const config = parseConfig();
-  const store = await openEventStore(config.store, config.maxEventBytes);
+  let log: { error: (details: object, message: string) => void } = { error: (details, message) => console.error(message, details) };
+  const service = await openService(config, {
+    onDeadlineError: (error, due) => log.error({ code: (error as { code?: string }).code, caseId: due?.caseId, clock: due?.clock }, 'a deadline command failed'),
+  });
+  const { store } = service;
   const app = buildApp({ store, config });
+  log = app.log;
   app.log.info({ config: describeConfig(config) }, 'starting casetrail');
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -27,12 +39,34 @@ async function serve(): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'stopping: no new requests, finishing those in flight');
     await app.close();
-    await store.close();
+    await service.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
+}
+
+async function rebuildProjections(names: string[]): Promise<void> {
+  const unknown = names.filter((name) => !ALL_PROJECTIONS.some((p) => p.name === name));
+  if (unknown.length > 0) {
+    console.error(`casetrail: no read model named ${unknown.join(', ')}; there are ${ALL_PROJECTIONS.map((p) => p.name).join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  const chosen = names.length === 0 ? ALL_PROJECTIONS : ALL_PROJECTIONS.filter((p) => names.includes(p.name));
+  const service = await openService(parseConfig(), { live: false });
+  const tty = process.stderr.isTTY;
+  try {
+    const report = await rebuild(service.store, service.readModels, chosen, (position, target) => {
+      if (tty) process.stderr.write(`\rrebuilding… position ${position} of ${target}`);
+    });
+    if (tty) process.stderr.write('\n');
+    const speed = Math.round(report.events / Math.max(report.seconds, 1e-9));
+    console.log(`rebuilt ${report.projections.join(', ')}: ${report.events} events up to position ${report.position} in ${report.seconds.toFixed(2)} s (${speed} events/s)`);
+  } finally {
+    await service.close();
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -41,6 +75,11 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve();
+    case 'projections':
+      if (positionals[1] === 'rebuild') return rebuildProjections(positionals.slice(2));
+      console.error(`casetrail: projections takes 'rebuild'\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
     case undefined:
     case 'help':
       console.log(USAGE);
