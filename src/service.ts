@@ -8,7 +8,7 @@ import { DirectoryCommandHandler } from './commands/handle-directory-command.js'
 import type { EventStore } from './events/event-store.js';
 import { openEventStore } from './events/open-store.js';
 import { ALL_PROJECTIONS } from './projections/all.js';
-import { DeadlineProcess } from './projections/deadline-process.js';
+import { DeadlineProcess, type DeadlineProcessOptions } from './projections/deadline-process.js';
 import { ReadModels } from './projections/read-models.js';
 import { ProjectionRunner } from './projections/runner.js';
 
@@ -26,7 +26,7 @@ export interface ServiceOptions {
   readonly clock?: () => Date;
   /** Start the projection runner and the deadline process (the CLI's one-off commands do not). */
   readonly live?: boolean;
-  readonly onDeadlineError?: (error: unknown) => void;
+  readonly onDeadlineError?: DeadlineProcessOptions['onError'];
 }
 
 export const readModelsFile = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, 'read-models.sqlite');
