@@ -31,7 +31,8 @@ function commandFor(clock: DueClock, action: ClockAction): { command: CaseComman
   const { caseId, dueAt, departmentId } = clock;
   switch (action) {
     case 'markOverdue':
-      if (!departmentId || (clock.clock !== 'reportIn' && clock.clock !== 'respond')) throw new Error(`${clock.clock} is not a summons clock`);
+      if (!departmentId || (clock.clock !== 'reportIn' && clock.clock !== 'respond'))
+        throw new Error(`${clock.clock} is not a summons clock`);
       return {
         command: { type: 'MarkSummonsOverdue', departmentId, clock: clock.clock, dueAt },
         key: `${caseId}|overdue|${clock.clock}|${departmentId}|${dueAt}`,

@@ -22,7 +22,7 @@ function create(db: Database.Database, t: Names, tag: string): void {
   `);
 }
 
-/** Instants are compared as text; one canonical form keeps that sound whatever offset an event carried. */
+/** Instants are compared as text: one canonical form (UTC, milliseconds) keeps that sound for every event. */
 const iso = (instant: string): string => new Date(instant).toISOString();
 
 function statements(db: Database.Database, t: Names) {
@@ -45,8 +45,10 @@ function statements(db: Database.Database, t: Names) {
     // Keyed by due time too, as the case's fired clocks are: a flag never lands on a later clock.
     markOverdue: db.prepare(`UPDATE ${d} SET overdue_marked = 1
       WHERE case_id = @caseId AND clock = @clock AND department_id = @departmentId AND due_at = @dueAt`),
+    // Escalation fires once per clock and due time (state.ts escalationKey): departments summoned by one
+    // whistle share the deadline, and one escalation answers for all of them.
     markEscalated: db.prepare(`UPDATE ${d} SET escalated = 1
-      WHERE case_id = @caseId AND clock = @clock AND department_id = @departmentId AND due_at = @dueAt`),
+      WHERE case_id = @caseId AND clock = @clock AND due_at = @dueAt`),
   };
 }
 
@@ -116,8 +118,7 @@ function flagsOf(s: Statements, caseId: string, event: CaseEvent): void {
     s.setLevel.run(event.data.toLevel, caseId);
     const trigger = event.data.trigger;
     if (!trigger) return;
-    const { clock, departmentId = '', dueAt } = trigger;
-    s.markEscalated.run({ caseId, clock, departmentId, dueAt: iso(dueAt) });
+    s.markEscalated.run({ caseId, clock: trigger.clock, dueAt: iso(trigger.dueAt) });
   }
 }
 

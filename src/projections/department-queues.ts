@@ -40,7 +40,7 @@ const LEVEL_COLUMNS: Readonly<Record<string, string>> = {
   grid: 'grid_id',
 };
 
-/** Instants are compared as text; one canonical form keeps that sound whatever offset an event carried. */
+/** Instants are compared as text: one canonical form (UTC, milliseconds) keeps that sound for every event. */
 const iso = (instant: string): string => new Date(instant).toISOString();
 
 /** Walks up from an org unit and fills the column of each level it passes. */

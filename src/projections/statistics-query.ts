@@ -113,8 +113,7 @@ const FIGURES = {
     from: 'summons_queue',
     start: 'summoned_at',
     counts: `sum(a.reported_in_at IS NOT NULL AND a.reported_in_at <= a.report_in_due_at) AS onTime,
-      sum(a.reported_in_at IS NOT NULL OR (a.report_in_due_at <= @now
-        AND coalesce(a.closed_at, @now) >= a.report_in_due_at)) AS due,
+      sum(a.reported_in_at IS NOT NULL OR a.report_in_due_at <= coalesce(a.closed_at, @now)) AS due,
       count(DISTINCT a.case_id || ' ' || a.summoned_at) AS whistles`,
   },
   // Likewise a case counts once its first target passed while it was open, or once it was resolved.
@@ -123,8 +122,7 @@ const FIGURES = {
     start: 'accepted_at',
     counts: `sum(a.first_resolved_at IS NOT NULL AND a.first_resolved_at <= a.first_resolve_due_at
         AND a.reopen_count = 0) AS onTime,
-      sum(a.first_resolved_at IS NOT NULL OR (a.first_resolve_due_at <= @now
-        AND coalesce(a.ended_at, @now) >= a.first_resolve_due_at)) AS due`,
+      sum(a.first_resolved_at IS NOT NULL OR a.first_resolve_due_at <= coalesce(a.ended_at, @now)) AS due`,
   },
   satisfaction: {
     from: 'case_facts',

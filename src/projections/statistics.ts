@@ -27,7 +27,7 @@ function create(db: Database.Database, t: Names, tag: string): void {
   `);
 }
 
-/** Instants are compared as text; one canonical form keeps that sound whatever offset an event carried. */
+/** Instants are compared as text: one canonical form (UTC, milliseconds) keeps that sound for every event. */
 const iso = (instant: string): string => new Date(instant).toISOString();
 
 function statements(db: Database.Database, t: Names) {
@@ -47,11 +47,9 @@ function statements(db: Database.Database, t: Names) {
       community_id, grid_id, submitted_at, last_position) VALUES (@caseId, @category, @urgency, @district_id,
       @street_id, @community_id, @grid_id, @at, @position)`),
     touch: db.prepare(`UPDATE "${t.case_facts}" SET last_position = ? WHERE case_id = ?`),
+    accepted: set('accepted_at = @at, first_resolve_due_at = @dueAt'),
     // The resolution rate measures the first target against the first resolution: a reopened case
-    // gets a fresh clock, but it already failed the rate when it came back.
-    accepted: set(
-      'accepted_at = coalesce(accepted_at, @at), first_resolve_due_at = coalesce(first_resolve_due_at, @dueAt)',
-    ),
+    // gets a fresh clock (CaseReopened.resolveDueAt), but it already failed the rate when it came back.
     resolved: set('resolved_at = @at, first_resolved_at = coalesce(first_resolved_at, @at)'),
     // A rating is about the resolution just before it; the satisfaction rate files it under that one.
     rated: set('latest_rating = @rating, rated_resolution_at = resolved_at'),
