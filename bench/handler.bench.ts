@@ -61,11 +61,10 @@ const intake = (caseId: string): CaseCommand => ({
 });
 
 let noteCounter = 0;
-const note = (): CaseCommand => ({
-  type: 'AddNote',
-  noteId: `n-${(noteCounter += 1)}`,
-  text: '网格员已上门劝导，约定周五前清理完毕。',
-});
+function note(): CaseCommand {
+  noteCounter += 1;
+  return { type: 'AddNote', noteId: `n-${noteCounter}`, text: '网格员已上门劝导，约定周五前清理完毕。' };
+}
 
 /** A case with `events` events: intake, acceptance, then notes. */
 async function caseOf(handler: CaseCommandHandler, caseId: string, events: number): Promise<void> {

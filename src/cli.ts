@@ -25,9 +25,15 @@ configuration (environment): CASETRAIL_DATA_DIR (./data), CASETRAIL_STORE (sqlit
 
 async function serve(): Promise<void> {
   const config = parseConfig();
-  let log: { error: (details: object, message: string) => void } = { error: (details, message) => console.error(message, details) };
+  let log: { error: (details: object, message: string) => void } = {
+    error: (details, message) => console.error(message, details),
+  };
   const service = await openService(config, {
-    onDeadlineError: (error, due) => log.error({ code: (error as { code?: string }).code, caseId: due?.caseId, clock: due?.clock }, 'a deadline command failed'),
+    onDeadlineError: (error, due) =>
+      log.error(
+        { code: (error as { code?: string }).code, caseId: due?.caseId, clock: due?.clock },
+        'a deadline command failed',
+      ),
   });
   const { store } = service;
   const app = buildApp({ store, config });
@@ -50,7 +56,9 @@ async function serve(): Promise<void> {
 async function rebuildProjections(names: string[]): Promise<void> {
   const unknown = names.filter((name) => !ALL_PROJECTIONS.some((p) => p.name === name));
   if (unknown.length > 0) {
-    console.error(`casetrail: no read model named ${unknown.join(', ')}; there are ${ALL_PROJECTIONS.map((p) => p.name).join(', ')}`);
+    console.error(
+      `casetrail: no read model named ${unknown.join(', ')}; there are ${ALL_PROJECTIONS.map((p) => p.name).join(', ')}`,
+    );
     process.exitCode = 2;
     return;
   }
@@ -63,7 +71,9 @@ async function rebuildProjections(names: string[]): Promise<void> {
     });
     if (tty) process.stderr.write('\n');
     const speed = Math.round(report.events / Math.max(report.seconds, 1e-9));
-    console.log(`rebuilt ${report.projections.join(', ')}: ${report.events} events up to position ${report.position} in ${report.seconds.toFixed(2)} s (${speed} events/s)`);
+    console.log(
+      `rebuilt ${report.projections.join(', ')}: ${report.events} events up to position ${report.position} in ${report.seconds.toFixed(2)} s (${speed} events/s)`,
+    );
   } finally {
     await service.close();
   }

@@ -1,10 +1,10 @@
 // Puts the parts together for `casetrail serve` and the CLI: the event store, the read models and
 // their runner, the command handlers and the deadline process.
 import { join } from 'node:path';
-import type { Config } from './config.js';
 import { DirectoryRepository } from './commands/directory/directory-repository.js';
 import { CaseCommandHandler } from './commands/handle-case-command.js';
 import { DirectoryCommandHandler } from './commands/handle-directory-command.js';
+import type { Config } from './config.js';
 import type { EventStore } from './events/event-store.js';
 import { openEventStore } from './events/open-store.js';
 import { ALL_PROJECTIONS } from './projections/all.js';
@@ -29,7 +29,8 @@ export interface ServiceOptions {
   readonly onDeadlineError?: DeadlineProcessOptions['onError'];
 }
 
-export const readModelsFile = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, 'read-models.sqlite');
+export const readModelsFile = (config: Pick<Config, 'dataDir'>): string =>
+  join(config.dataDir, 'read-models.sqlite');
 
 export async function openService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());

@@ -206,13 +206,23 @@ t.test(
 
 t.test('an early CaseSubmitted without urgency is upcast on read, never rewritten', async (t) => {
   const h = await harness(t);
-  const { type: _type, urgency: _urgency, ...data } = intake({ caseId: 'old' }) as Extract<CaseCommand, { type: 'SubmitCase' }>;
+  const {
+    type: _type,
+    urgency: _urgency,
+    ...data
+  } = intake({ caseId: 'old' }) as Extract<CaseCommand, { type: 'SubmitCase' }>;
   const at = '2025-06-01T01:00:00.000Z';
   await h.store.append('case-old', [
     {
       id: crypto.randomUUID(),
       type: 'CaseSubmitted',
-      data: { ...data, level: 'grid', submittedBy: { id: 'grid-wang', role: 'gridWorker' }, at, acceptDueAt: at } as never,
+      data: {
+        ...data,
+        level: 'grid',
+        submittedBy: { id: 'grid-wang', role: 'gridWorker' },
+        at,
+        acceptDueAt: at,
+      } as never,
       metadata: { schemaVersion: 1, commandId: 'legacy', prevHash: '0'.repeat(64) },
     },
   ]);

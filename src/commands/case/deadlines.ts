@@ -93,7 +93,6 @@ export interface RunningClock {
 export function runningClocks(state: ExistingCase): RunningClock[] {
   const clocks: RunningClock[] = [];
   const add = (clock: Clock, dueAt: string, departmentId?: string): void => {
-    const key = clockKey(clock, dueAt, departmentId);
     const fired = clock === 'feedback' ? false : state.firedClocks.includes(escalationKey(clock, dueAt));
     clocks.push(departmentId ? { clock, departmentId, dueAt, fired } : { clock, dueAt, fired });
   };
