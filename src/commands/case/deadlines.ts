@@ -3,7 +3,7 @@
 // them, so a later change of policy never moves a clock already running.
 import type { Clock, Urgency } from '../../events/case-events.js';
 import { CHINA_2026, deadlineAfter, type Limit, type WorkCalendar } from './calendar.js';
-import { clockKey, type ExistingCase, escalationKey } from './state.js';
+import { type ExistingCase, escalationKey } from './state.js';
 
 export interface DeadlinePolicy {
   readonly accept: Readonly<Record<Urgency, Limit>>;
