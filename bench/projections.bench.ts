@@ -13,6 +13,7 @@ import { caseListProjection } from '../src/projections/case-list.js';
 import { type CaseListFilter, listCases } from '../src/projections/case-list-query.js';
 import { liveNames, ReadModels } from '../src/projections/read-models.js';
 import { rebuild } from '../src/projections/rebuild.js';
+import { ProjectionRunner } from '../src/projections/runner.js';
 import { withDirectory } from './handler.bench.js';
 import { type Figure, rate } from './report.js';
 
@@ -227,10 +228,46 @@ async function listFigures(dir: string): Promise<Figure[]> {
   return figures;
 }
 
+/** Every read model following the log while 100 callers add notes through the handler. */
+async function lagUnderLoad(dir: string): Promise<Figure[]> {
+  const store = openSqliteEventStore({ file: join(dir, 'lag.sqlite') });
+  await withDirectory(store);
+  const handler = new CaseCommandHandler({ store, directory: new DirectoryRepository(store) });
+  const readModels = new ReadModels(join(dir, 'lag-read-models.sqlite'));
+  const runner = new ProjectionRunner(store, readModels, ALL_PROJECTIONS);
+  await runner.start();
+  const caseIds = Array.from({ length: 300 }, (_, i) => `lag-${i}`);
+  for (const caseId of caseIds) await handler.handle({ caseId, command: benchIntake(caseId), actor: gridWorker });
+  let remaining = Math.round(10_000 * scale);
+  const started = process.hrtime.bigint();
+  const caller = async (): Promise<void> => {
+    for (; remaining > 0; remaining -= 1) {
+      const caseId = caseIds[Math.floor(Math.random() * caseIds.length)]!;
+      await handler.handle({ caseId, command: { type: 'AddNote', noteId: `l${remaining}`, text: '回访记录' }, actor: mediator });
+    }
+  };
+  await Promise.all(Array.from({ length: 100 }, caller));
+  const commands = rate(Math.round(10_000 * scale), started);
+  await runner.waitFor((await store.headPosition()) ?? 0, 10_000);
+  const { lagMs } = runner.status();
+  await runner.stop();
+  readModels.close();
+  await store.close();
+  return [
+    {
+      section: SECTION,
+      name: `projection lag (append → all ${ALL_PROJECTIONS.length} read models) under ${Math.round(commands).toLocaleString('en-US')} commands/s: p99 (p50 ${lagMs.p50} ms)`,
+      value: lagMs.p99,
+      unit: 'ms',
+      target: '≤ 100 ms',
+    },
+  ];
+}
+
 export async function benchProjections(): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'casetrail-bench-projections-'));
   try {
-    return [...(await rebuildFigures(dir)), ...(await listFigures(dir))];
+    return [...(await rebuildFigures(dir)), ...(await lagUnderLoad(dir)), ...(await listFigures(dir))];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
