@@ -28,6 +28,8 @@ export interface CaseCommandRequest {
   readonly causationId?: string;
   /** If-Match: decide only if the case is still at this revision. */
   readonly expectedRevision?: number;
+  /** A digest of the request behind an idempotency key: the same key with another request is refused. */
+  readonly fingerprint?: string;
 }
 
 export interface CaseCommandResult {
@@ -108,7 +110,16 @@ export class CaseCommandHandler {
     const { caseId, command, actor } = request;
     const commandId = request.commandId ?? this.newId();
     const applied = loaded.commands.get(commandId);
-    if (applied) return { caseId, ...applied, events: [], replayed: true, state: loaded.state };
+    if (applied) {
+      if (request.fingerprint && applied.fingerprint && applied.fingerprint !== request.fingerprint) {
+        throw new DomainError(
+          'idempotency_key_reused',
+          'this Idempotency-Key was already used for a different request',
+        );
+      }
+      const { revision, position } = applied;
+      return { caseId, revision, position, events: [], replayed: true, state: loaded.state };
+    }
     if (request.expectedRevision !== undefined && request.expectedRevision !== loaded.revision) {
       throw new RevisionMismatchError(request.expectedRevision, loaded.revision);
     }
@@ -125,6 +136,7 @@ export class CaseCommandHandler {
       actor,
       correlationId: request.correlationId ?? commandId,
       ...(request.causationId ? { causationId: request.causationId } : {}),
+      ...(request.fingerprint ? { fingerprint: request.fingerprint } : {}),
     };
     const context = {
       meta,

@@ -40,6 +40,7 @@ export function recordEvents(
       correlationId: meta.correlationId,
       causationId: meta.causationId ?? meta.commandId,
       schemaVersion: event.schemaVersion,
+      ...(meta.fingerprint ? { fingerprint: meta.fingerprint } : {}),
       prevHash: previous,
     };
     const hash = eventHash({ stream, revision: revision + 1 + index, type: event.type, data, metadata });

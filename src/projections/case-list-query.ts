@@ -95,12 +95,6 @@ function conditions(db: Database.Database, filter: CaseListFilter): { where: str
     where.push('c.seq IN (SELECT seq FROM case_list_departments WHERE department_id = ?)');
     params.push(filter.department);
   }
-  if (filter.q !== undefined) {
-    const match = bigramQuery(filter.q);
-    // A query with no letters or digits matches nothing rather than everything.
-    where.push(match ? 'c.seq IN (SELECT seq FROM case_list_text WHERE case_list_text MATCH ?)' : '0');
-    if (match) params.push(match);
-  }
   return { where, params };
 }
 
@@ -109,17 +103,68 @@ export function listCases(
   filter: CaseListFilter,
   page: { cursor?: string; limit: number },
 ): CaseListPage {
-  const { where, params } = conditions(db, filter);
-  if (page.cursor !== undefined) {
-    where.push('c.seq < ?');
-    params.push(decodeCursor(page.cursor));
-  }
-  const sql = `SELECT c.* FROM case_list c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.seq DESC LIMIT ?`;
-  const rows = db.prepare(sql).all(...params, page.limit + 1) as Record<string, unknown>[];
+  const before = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+  const rows =
+    filter.q === undefined
+      ? byFilters(db, filter, before, page.limit + 1)
+      : bySearch(db, filter, before, page.limit + 1);
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit).map(toItem);
   const last = rows[page.limit - 1];
   return { items, nextCursor: more && last ? encodeCursor(last.seq as number) : null };
+}
+
+type Row = Record<string, unknown>;
+
+function byFilters(
+  db: Database.Database,
+  filter: CaseListFilter,
+  before: number | undefined,
+  limit: number,
+): Row[] {
+  const { where, params } = conditions(db, filter);
+  if (before !== undefined) {
+    where.push('c.seq < ?');
+    params.push(before);
+  }
+  const sql = `SELECT c.* FROM case_list c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.seq DESC LIMIT ?`;
+  return db.prepare(sql).all(...params, limit) as Row[];
+}
+
+const SEARCH_PAGE = 256;
+
+/**
+ * Full-text matches come back newest case first (see the rowid layout in case-list.ts), so a search
+ * walks them page by page, keeps the cases that pass the other filters, and stops when it has enough.
+ */
+function bySearch(
+  db: Database.Database,
+  filter: CaseListFilter,
+  before: number | undefined,
+  limit: number,
+): Row[] {
+  const match = bigramQuery(filter.q ?? '');
+  if (!match) return [];
+  const { where, params } = conditions(db, { ...filter, q: undefined });
+  const matches = db
+    .prepare(
+      'SELECT rowid FROM case_list_text WHERE case_list_text MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?',
+    )
+    .safeIntegers(true) as Database.Statement<[string, bigint, number], { rowid: bigint }>;
+  const found: Row[] = [];
+  const seen = new Set<number>();
+  let upper = before === undefined ? 2n ** 63n - 1n : BigInt(before) << 20n;
+  while (found.length < limit) {
+    const batch = matches.all(match, upper, SEARCH_PAGE);
+    if (batch.length === 0) break;
+    upper = batch.at(-1)!.rowid;
+    const seqs = [...new Set(batch.map((row) => Number(row.rowid >> 20n)))].filter((seq) => !seen.has(seq));
+    seqs.forEach((seq) => seen.add(seq));
+    if (seqs.length === 0) continue;
+    const sql = `SELECT c.* FROM case_list c WHERE c.seq IN (${seqs.map(() => '?').join(',')})${where.length ? ` AND ${where.join(' AND ')}` : ''} ORDER BY c.seq DESC`;
+    found.push(...(db.prepare(sql).all(...seqs, ...params) as Row[]));
+  }
+  return found.slice(0, limit);
 }
 
 export function getCaseRow(db: Database.Database, caseId: string): CaseListItem | undefined {
@@ -129,7 +174,7 @@ export function getCaseRow(db: Database.Database, caseId: string): CaseListItem 
   return row && toItem(row);
 }
 
-function toItem(row: Record<string, unknown>): CaseListItem {
+function toItem(row: Row): CaseListItem {
   return {
     caseId: row.case_id as string,
     status: row.status as string,

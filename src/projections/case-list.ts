@@ -24,7 +24,7 @@ function create(db: Database.Database, t: Names, tag: string): void {
       last_rating TEXT, revision INTEGER NOT NULL, last_position INTEGER NOT NULL, updated_at TEXT NOT NULL
     );
     CREATE TABLE "${t.case_list_departments}" (department_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (department_id, seq)) WITHOUT ROWID;
-    CREATE VIRTUAL TABLE "${t.case_list_text}" USING fts5 (seq UNINDEXED, text, tokenize = 'unicode61');
+    CREATE VIRTUAL TABLE "${t.case_list_text}" USING fts5 (text, tokenize = 'unicode61', columnsize = 0);
   `);
   for (const column of [
     'status',
@@ -39,6 +39,16 @@ function create(db: Database.Database, t: Names, tag: string): void {
     db.exec(`CREATE INDEX "${t.case_list}_${tag}_${column}" ON "${t.case_list}" (${column}, seq)`);
   }
   db.exec(`CREATE INDEX "${t.case_list}_${tag}_overdue" ON "${t.case_list}" (seq) WHERE overdue = 1`);
+}
+
+// Each text row's rowid is (case seq << 20) + the event's revision, so that the full-text index hands
+// matches back newest case first and a search stops as soon as it has a page. Text of events past
+// revision 2^20 (a million events in one case) is not indexed.
+const TEXT_REVISIONS = 2 ** 20;
+const textRowid = (seq: number, revision: number): bigint => (BigInt(seq) << 20n) | BigInt(revision);
+
+interface TextIndex {
+  run(seq: number, revision: number, text: string): void;
 }
 
 const LEVEL_COLUMNS: Readonly<Record<string, string>> = {
@@ -67,7 +77,10 @@ function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void 
   const touch = db.prepare(
     `UPDATE "${t.case_list}" SET revision = ?, last_position = ?, updated_at = ? WHERE seq = ?`,
   );
-  const addText = db.prepare(`INSERT INTO "${t.case_list_text}" (seq, text) VALUES (?, ?)`);
+  const insertText = db.prepare(`INSERT INTO "${t.case_list_text}" (rowid, text) VALUES (?, ?)`);
+  const addText = {
+    run: (seq: number, revision: number, text: string) => void insertText.run(textRowid(seq, revision), text),
+  };
   const addDepartment = db.prepare(
     `INSERT OR IGNORE INTO "${t.case_list_departments}" (department_id, seq) VALUES (?, ?)`,
   );
@@ -141,11 +154,11 @@ function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void 
         at: d.at,
         revision: stored.revision,
       });
-      addText.run(stored.position, bigramDocument(`${d.title}\n${d.description}`));
+      addText.run(stored.position, 0, bigramDocument(`${d.title}\n${d.description}`));
       return;
     }
     if (!row) throw new Error(`case ${caseId} has events but no CaseSubmitted before them`);
-    applyUpdate(event, row.seq, updates, { addText, addDepartment });
+    applyUpdate(event, row.seq, stored.revision, updates, { addText, addDepartment });
     touch.run(stored.revision, stored.position, stored.recordedAt.toISOString(), row.seq);
   };
 }
@@ -153,10 +166,12 @@ function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void 
 function applyUpdate(
   event: CaseEvent,
   seq: number,
+  revision: number,
   updates: Partial<Record<CaseEvent['type'], Database.Statement>>,
-  statements: { addText: Database.Statement; addDepartment: Database.Statement },
+  statements: { addText: TextIndex; addDepartment: Database.Statement },
 ): void {
-  if (event.type === 'NoteAdded') statements.addText.run(seq, bigramDocument(event.data.text));
+  if (event.type === 'NoteAdded' && revision < TEXT_REVISIONS)
+    statements.addText.run(seq, revision, bigramDocument(event.data.text));
   if (event.type === 'DepartmentsSummoned') {
     for (const summons of event.data.summons) statements.addDepartment.run(summons.departmentId, seq);
   }
@@ -173,7 +188,7 @@ function applyUpdate(
 
 export const caseListProjection: Projection<Table> = {
   name: 'case-list',
-  version: 2,
+  version: 3,
   tables: ['case_list', 'case_list_departments', 'case_list_text', 'case_list_org_units'],
   create,
   prepare,

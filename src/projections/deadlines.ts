@@ -122,9 +122,30 @@ function flagsOf(s: Statements, caseId: string, event: CaseEvent): void {
   }
 }
 
+const HANDLED: ReadonlySet<string> = new Set([
+  'CaseSubmitted',
+  'CaseAccepted',
+  'CaseClosed',
+  'CaseMerged',
+  'CaseRejected',
+  'CaseReopened',
+  'CaseResolved',
+  'CaseWithdrawn',
+  'DepartmentReportedIn',
+  'DepartmentResponded',
+  'DepartmentsSummoned',
+  'FeedbackGiven',
+  'SummonsDeclined',
+  'SummonsReleased',
+  'CaseEscalated',
+  'SummonsOverdue',
+]);
+
 function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void {
   const s = statements(db, t);
   return (stored) => {
+    // Events this model does not use are skipped before any read, which keeps rebuilds fast.
+    if (!HANDLED.has(stored.type)) return;
     const caseId = caseIdOf(stored.stream);
     if (!caseId) return;
     const row = s.caseRow.get(caseId);

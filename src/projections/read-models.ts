@@ -19,6 +19,8 @@ export class ReadModels {
     // Read models can always be rebuilt from the log; NORMAL keeps rows and checkpoint consistent.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // Rebuilds and list queries touch many index pages: a 64 MiB page cache keeps them in memory.
+    this.db.pragma('cache_size = -65536');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, updated_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS projection_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL);

@@ -85,9 +85,23 @@ function applyCaseEvent(s: Statements, caseId: string, event: CaseEvent): void {
   }
 }
 
+const HANDLED: ReadonlySet<string> = new Set([
+  'OrgUnitCreated',
+  'CaseSubmitted',
+  'CaseAccepted',
+  'CaseMerged',
+  'CaseRejected',
+  'CaseReopened',
+  'CaseResolved',
+  'CaseWithdrawn',
+  'FeedbackGiven',
+]);
+
 function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void {
   const s = statements(db, t);
   return (stored) => {
+    // Events this model does not use are skipped before any read, which keeps rebuilds fast.
+    if (!HANDLED.has(stored.type)) return;
     if (stored.type === 'OrgUnitCreated') {
       const { id, kind, parentId } = stored.data as { id: string; kind: string; parentId?: string };
       s.addOrgUnit.run(id, kind, parentId ?? null);

@@ -137,3 +137,42 @@ t.test('the same event applied twice changes nothing', async (t) => {
   readModels.db.transaction(() => events.forEach(apply))();
   t.same(snapshot(), before);
 });
+
+t.test(
+  'a search pages newest first, with other filters, and a case matched twice appears once',
+  async (t) => {
+    const { run, readModels } = await setUp(t);
+    for (let i = 0; i < 7; i += 1) {
+      await run(
+        `s${i}`,
+        intake({ caseId: `s${i}`, title: `第${i}号楼漏水`, kind: i % 2 ? 'complaint' : 'dispute' }),
+        actors.gridWorker,
+      );
+    }
+    await run('s3', { type: 'AddNote', noteId: 'again', text: '复查仍然漏水' });
+    const page = (filter: object, cursor?: string) =>
+      listCases(readModels.db, filter, { limit: 3, ...(cursor ? { cursor } : {}) });
+    const first = page({ q: '漏水' });
+    t.same(
+      first.items.map((i) => i.caseId),
+      ['s6', 's5', 's4'],
+    );
+    const second = page({ q: '漏水' }, first.nextCursor!);
+    t.same(
+      second.items.map((i) => i.caseId),
+      ['s3', 's2', 's1'],
+      's3 once, though its note matches too',
+    );
+    const third = page({ q: '漏水' }, second.nextCursor!);
+    t.same([third.items.map((i) => i.caseId), third.nextCursor], [['s0'], null]);
+    t.same(
+      page({ q: '漏水', kind: 'complaint' }).items.map((i) => i.caseId),
+      ['s5', 's3', 's1'],
+    );
+    t.same(
+      page({ q: '复查' }).items.map((i) => i.caseId),
+      ['s3'],
+      'found by its note',
+    );
+  },
+);

@@ -12,7 +12,7 @@ import { type Harness, harness, intake } from '../support/handler-fixtures.js';
 const rows = (db: Database.Database) => ({
   cases: db.prepare('SELECT * FROM case_list ORDER BY seq').all(),
   departments: db.prepare('SELECT * FROM case_list_departments ORDER BY department_id, seq').all(),
-  text: db.prepare('SELECT seq, text FROM case_list_text ORDER BY rowid').all(),
+  text: db.prepare('SELECT rowid, text FROM case_list_text ORDER BY rowid').safeIntegers(true).all(),
 });
 
 async function scenario(h: Harness, prefix: string, count: number): Promise<number> {

@@ -6,6 +6,12 @@ import type { EventStore, StoredEvent } from '../../events/event-store.js';
 import { GENESIS_HASH } from '../../events/hash-chain.js';
 import { type CaseState, evolve, initialState } from './state.js';
 
+export interface AppliedCommand {
+  readonly revision: number;
+  readonly position: number;
+  readonly fingerprint?: string;
+}
+
 export const caseStream = (caseId: string): string => `case-${caseId}`;
 
 export interface LoadedCase {
@@ -15,7 +21,7 @@ export interface LoadedCase {
   readonly position: number;
   readonly headHash: string;
   /** Commands already applied to this case, with the revision and position of their last event. */
-  readonly commands: ReadonlyMap<string, { readonly revision: number; readonly position: number }>;
+  readonly commands: ReadonlyMap<string, AppliedCommand>;
 }
 
 const EMPTY: LoadedCase = {

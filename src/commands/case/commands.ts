@@ -9,6 +9,8 @@ export interface CommandMeta {
   readonly actor: Actor;
   readonly correlationId: string;
   readonly causationId?: string;
+  /** Digest of the request behind an idempotency key, recorded so that a reused key can be told apart. */
+  readonly fingerprint?: string;
 }
 
 export type CaseCommand =
