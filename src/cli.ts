@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // The `casetrail` command.
 import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
 import { ConfigError, describeConfig, parseConfig } from './config.js';
 import { buildApp } from './http/app.js';
+import { loadJwtSecret, registerAuth, signToken } from './http/auth.js';
+import { HttpProblem } from './http/problem.js';
 import { ALL_PROJECTIONS } from './projections/all.js';
 import { rebuild } from './projections/rebuild.js';
 import { openService } from './service.js';
@@ -17,7 +20,9 @@ commands:
   projections rebuild [NAME…]
                          rebuild read models from the log into fresh tables and swap them in (all when no
                          name is given: ${names}); safe while the service runs
-  help      this text
+  token --sub ID --role ROLE --scope ORG_UNIT [--dept DEPT] [--name NAME] [--ttl SECONDS]
+                         print a bearer token for local use (signed with the service's secret)
+  help                   this text
 
 configuration (environment): CASETRAIL_DATA_DIR (./data), CASETRAIL_STORE (sqlite | kurrentdb://…),
   CASETRAIL_SQLITE_SYNCHRONOUS (FULL | NORMAL), CASETRAIL_MAX_EVENT_BYTES (1048576),
@@ -35,8 +40,7 @@ async function serve(): Promise<void> {
         'a deadline command failed',
       ),
   });
-  const { store } = service;
-  const app = buildApp({ store, config });
+  const app = await buildApp({ service, config, jwtSecret: loadJwtSecret(config.dataDir, config.jwtSecret) });
   log = app.log;
   app.log.info({ config: describeConfig(config) }, 'starting casetrail');
   let stopping = false;
@@ -79,12 +83,57 @@ async function rebuildProjections(names: string[]): Promise<void> {
   }
 }
 
+/** `casetrail token`: a token for local use, signed with the same secret the service verifies. */
+async function token(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sub: { type: 'string' },
+      role: { type: 'string' },
+      scope: { type: 'string' },
+      dept: { type: 'string' },
+      name: { type: 'string' },
+      ttl: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.sub || !values.role || !values.scope) {
+    console.error('casetrail: token needs --sub, --role and --scope (and --dept for a liaison)');
+    process.exitCode = 2;
+    return;
+  }
+  const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
+  if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) {
+    console.error('casetrail: --ttl is a whole number of seconds');
+    process.exitCode = 2;
+    return;
+  }
+  const config = parseConfig();
+  const app = Fastify({ logger: false });
+  await registerAuth(app, loadJwtSecret(config.dataDir, config.jwtSecret));
+  await app.ready();
+  const { sub, role, scope, dept, name } = values;
+  console.log(
+    signToken(app, {
+      sub,
+      role,
+      scope,
+      ...(dept ? { dept } : {}),
+      ...(name ? { name } : {}),
+      ...(ttl ? { ttl } : {}),
+    }),
+  );
+  await app.close();
+}
+
 async function main(argv: string[]): Promise<void> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
   const [command] = positionals;
   switch (command) {
     case 'serve':
       return serve();
+    case 'token':
+      return token(argv.slice(1));
     case 'projections':
       if (positionals[1] === 'rebuild') return rebuildProjections(positionals.slice(2));
       console.error(`casetrail: projections takes 'rebuild'\n\n${USAGE}`);
@@ -101,7 +150,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(`casetrail: ${error.message}`);
+  if (error instanceof ConfigError || error instanceof HttpProblem)
+    console.error(`casetrail: ${error.message}`);
   else console.error(error);
   process.exit(1);
 });

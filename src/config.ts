@@ -12,6 +12,8 @@ export interface Config {
   readonly port: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly maxEventBytes: number;
+  /** CASETRAIL_JWT_SECRET; when absent one is generated into the data directory on first start. */
+  readonly jwtSecret?: string;
 }
 
 export class ConfigError extends Error {
@@ -61,16 +63,24 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       1024,
       64 * 2 ** 20,
     ),
+    ...jwtSecret(env.CASETRAIL_JWT_SECRET),
   };
 }
 
-/** The configuration as it may be logged: no credentials from a connection string. */
+function jwtSecret(value: string | undefined): { jwtSecret?: string } {
+  if (value === undefined) return {};
+  if (value.length < 32) throw new ConfigError('CASETRAIL_JWT_SECRET', '…', 'at least 32 characters');
+  return { jwtSecret: value };
+}
+
+/** The configuration as it may be logged: no secret, no credentials from a connection string. */
 export function describeConfig(config: Config): Record<string, unknown> {
+  const { jwtSecret: secret, ...rest } = config;
   const store =
     config.store.kind === 'sqlite'
       ? config.store
       : { kind: 'kurrentdb', connectionString: redactUrl(config.store.connectionString) };
-  return { ...config, store };
+  return { ...rest, store, jwtSecret: secret ? '[set]' : '[generated in the data directory]' };
 }
 
 function redactUrl(connectionString: string): string {

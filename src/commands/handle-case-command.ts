@@ -11,7 +11,8 @@ import { CaseRepository, caseStream, type LoadedCase } from './case/case-reposit
 import type { CaseCommand } from './case/commands.js';
 import { DEFAULT_DEADLINES, type Deadlines } from './case/deadlines.js';
 import { decide } from './case/decide.js';
-import { type CaseState, foldCase } from './case/state.js';
+import { type CaseState, type ExistingCase, foldCase } from './case/state.js';
+import type { DirectoryView } from './directory/directory.js';
 import type { DirectoryRepository } from './directory/directory-repository.js';
 import { DomainError } from './domain-error.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -72,6 +73,11 @@ export class CaseCommandHandler {
     this.cases = options.repository ?? new CaseRepository(options.store);
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? (() => uuidv7());
+  }
+
+  /** The directory entries needed to decide who may see this case. */
+  directoryView(state: ExistingCase): Promise<DirectoryView> {
+    return this.options.directory.view([state.locationOrgUnitId, state.orgUnitId], []);
   }
 
   /** Commands on one case run one at a time in this process; other processes are caught by the revision. */

@@ -1,38 +1,100 @@
-// The fastify app factory. Dependencies arrive injected so that tests and the CLI build the same app.
-import Fastify, { type FastifyInstance } from 'fastify';
+// The fastify app factory. Everything it needs arrives injected, so tests, the CLI and the demo build
+// exactly the same app.
+import { createHash } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import underPressure from '@fastify/under-pressure';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
-import type { EventStore } from '../events/event-store.js';
+import type { Service } from '../service.js';
+import { registerAuth } from './auth.js';
+import { registerCommandRoutes } from './command-routes.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { installErrorHandling } from './problem.js';
+import { registerQueryRoutes } from './query-routes.js';
+import { problemSchema } from './schemas.js';
 
-export interface AppDependencies {
-  readonly store: EventStore;
+export interface AppOptions {
+  readonly service: Service;
   readonly config: Pick<Config, 'logLevel'>;
+  readonly jwtSecret: string;
   readonly logger?: boolean;
+  /** Requests per minute per token (or per address without one). */
+  readonly rateLimitPerMinute?: number;
+  readonly bodyLimit?: number;
 }
 
-export function buildApp({ store, config, logger = true }: AppDependencies): FastifyInstance {
+/** Personal data and credentials never reach a log line. */
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.phone',
+  '*.idNumber',
+  '*.address',
+  '*.name',
+  '*.parties',
+];
+
+function loggerOptions(options: AppOptions): FastifyServerOptions['logger'] {
+  if (options.logger === false) return false;
+  return { level: options.config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } };
+}
+
+/** Rate limits are per token: a hash of the bearer, so the token itself is not kept as a key. */
+function rateKey(request: { headers: Record<string, unknown>; ip: string }): string {
+  const authorization = request.headers.authorization;
+  if (typeof authorization !== 'string') return `ip:${request.ip}`;
+  return `token:${createHash('sha256').update(authorization).digest('base64url').slice(0, 22)}`;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ? { level: config.logLevel, redact: ['req.headers.authorization'] } : false,
-    bodyLimit: 1024 * 1024,
+    logger: loggerOptions(options),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'requestId',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    return503OnClosing: true,
   });
-
-  app.get('/health', async () => ({ status: 'ok' }));
-
-  // Ready when the event store answers; a store that cannot be reached is a 503.
-  app.get('/ready', async (_request, reply) => {
-    try {
-      const position = await store.headPosition();
-      return { status: 'ready', store: { reachable: true, headPosition: position ?? 0 } };
-    } catch (error) {
-      reply.code(503).type('application/problem+json');
-      return {
+  installErrorHandling(app);
+  app.addSchema(problemSchema);
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(underPressure, {
+    maxEventLoopDelay: 1000,
+    retryAfter: 5,
+    pressureHandler: (_request, reply) => {
+      reply.code(503).header('retry-after', '5').type('application/problem+json; charset=utf-8');
+      reply.send({
         type: 'about:blank',
         title: 'Service Unavailable',
         status: 503,
-        code: 'store_unavailable',
-        detail: (error as Error).message,
-      };
-    }
+        code: 'overloaded',
+        detail: 'the service is overloaded; try again shortly',
+      });
+    },
   });
-
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute ?? 6000,
+    timeWindow: '1 minute',
+    keyGenerator: rateKey,
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'casetrail',
+        version: '0.1.0',
+        description: 'Case tracking for community mediation: DESIGN.md §8',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerAuth(app, options.jwtSecret);
+  registerHealthRoutes(app, options.service);
+  registerCommandRoutes(app, options.service.cases);
+  registerQueryRoutes(app, options.service);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

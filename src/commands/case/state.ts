@@ -53,6 +53,11 @@ export interface CaseFile {
   readonly kind: string;
   readonly category: string;
   readonly title: string;
+  readonly description: string;
+  readonly channel: string;
+  readonly peopleInvolved?: number;
+  readonly massIncidentRisk: boolean;
+  readonly locationAddress?: string;
   readonly urgency: Urgency;
   readonly parties: readonly Party[];
   readonly locationOrgUnitId: string;
@@ -114,6 +119,11 @@ function submitted(data: CaseEventData<'CaseSubmitted'>): CaseState {
     kind: data.kind,
     category: data.category,
     title: data.title,
+    description: data.description,
+    channel: data.channel,
+    ...(data.peopleInvolved === undefined ? {} : { peopleInvolved: data.peopleInvolved }),
+    massIncidentRisk: data.massIncidentRisk ?? false,
+    ...(data.location.address === undefined ? {} : { locationAddress: data.location.address }),
     urgency: data.urgency,
     parties: data.parties,
     locationOrgUnitId: data.location.orgUnitId,
