@@ -237,13 +237,18 @@ async function lagUnderLoad(dir: string): Promise<Figure[]> {
   const runner = new ProjectionRunner(store, readModels, ALL_PROJECTIONS);
   await runner.start();
   const caseIds = Array.from({ length: 300 }, (_, i) => `lag-${i}`);
-  for (const caseId of caseIds) await handler.handle({ caseId, command: benchIntake(caseId), actor: gridWorker });
+  for (const caseId of caseIds)
+    await handler.handle({ caseId, command: benchIntake(caseId), actor: gridWorker });
   let remaining = Math.round(10_000 * scale);
   const started = process.hrtime.bigint();
   const caller = async (): Promise<void> => {
     for (; remaining > 0; remaining -= 1) {
       const caseId = caseIds[Math.floor(Math.random() * caseIds.length)]!;
-      await handler.handle({ caseId, command: { type: 'AddNote', noteId: `l${remaining}`, text: '回访记录' }, actor: mediator });
+      await handler.handle({
+        caseId,
+        command: { type: 'AddNote', noteId: `l${remaining}`, text: '回访记录' },
+        actor: mediator,
+      });
     }
   };
   await Promise.all(Array.from({ length: 100 }, caller));

@@ -159,7 +159,7 @@ function bySearch(
     if (batch.length === 0) break;
     upper = batch.at(-1)!.rowid;
     const seqs = [...new Set(batch.map((row) => Number(row.rowid >> 20n)))].filter((seq) => !seen.has(seq));
-    seqs.forEach((seq) => seen.add(seq));
+    for (const seq of seqs) seen.add(seq);
     if (seqs.length === 0) continue;
     const sql = `SELECT c.* FROM case_list c WHERE c.seq IN (${seqs.map(() => '?').join(',')})${where.length ? ` AND ${where.join(' AND ')}` : ''} ORDER BY c.seq DESC`;
     found.push(...(db.prepare(sql).all(...seqs, ...params) as Row[]));
