@@ -5,12 +5,14 @@ import { canSee } from '../commands/policy.js';
 import type { Service } from '../service.js';
 import { authenticate } from './auth.js';
 import { caseView } from './case-view.js';
+import { registerDirectoryRoutes } from './directory-routes.js';
 import { HttpProblem, problem } from './problem.js';
 import { errorResponses } from './schemas.js';
 
 const notFound = () => new HttpProblem(problem(404, 'case_not_found', 'there is no such case'));
 
 export function registerQueryRoutes(app: FastifyInstance, service: Service): void {
+  registerDirectoryRoutes(app, service);
   app.get(
     '/api/v1/cases/:id',
     {
