@@ -26,7 +26,8 @@ commands:
 
 configuration (environment): CASETRAIL_DATA_DIR (./data), CASETRAIL_STORE (sqlite | kurrentdb://…),
   CASETRAIL_SQLITE_SYNCHRONOUS (FULL | NORMAL), CASETRAIL_MAX_EVENT_BYTES (1048576),
-  HOST (127.0.0.1), PORT (3000), LOG_LEVEL (info)`;
+  HOST (127.0.0.1), PORT (3000), LOG_LEVEL (info), CASETRAIL_JWT_SECRET (generated into the data
+  directory when absent), CASETRAIL_JWT_JWKS_URL and CASETRAIL_JWT_ISSUER (an identity provider's keys)`;
 
 async function serve(): Promise<void> {
   const config = parseConfig();
@@ -40,7 +41,12 @@ async function serve(): Promise<void> {
         'a deadline command failed',
       ),
   });
-  const app = await buildApp({ service, config, jwtSecret: loadJwtSecret(config.dataDir, config.jwtSecret) });
+  const app = await buildApp({
+    service,
+    config,
+    jwtSecret: loadJwtSecret(config.dataDir, config.jwtSecret),
+    ...(config.jwks ? { jwks: config.jwks } : {}),
+  });
   log = app.log;
   app.log.info({ config: describeConfig(config) }, 'starting casetrail');
   let stopping = false;

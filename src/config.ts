@@ -14,6 +14,8 @@ export interface Config {
   readonly maxEventBytes: number;
   /** CASETRAIL_JWT_SECRET; when absent one is generated into the data directory on first start. */
   readonly jwtSecret?: string;
+  /** CASETRAIL_JWT_JWKS_URL (and CASETRAIL_JWT_ISSUER): an identity provider's key set. */
+  readonly jwks?: { readonly url: string; readonly issuer?: string };
 }
 
 export class ConfigError extends Error {
@@ -64,7 +66,15 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       64 * 2 ** 20,
     ),
     ...jwtSecret(env.CASETRAIL_JWT_SECRET),
+    ...jwks(env.CASETRAIL_JWT_JWKS_URL, env.CASETRAIL_JWT_ISSUER),
   };
+}
+
+function jwks(url: string | undefined, issuer: string | undefined): Pick<Config, 'jwks'> {
+  if (url === undefined) return {};
+  if (!/^https?:\/\/[^\s]+$/.test(url))
+    throw new ConfigError('CASETRAIL_JWT_JWKS_URL', url, 'an http(s) URL of a JWKS document');
+  return { jwks: issuer ? { url, issuer } : { url } };
 }
 
 function jwtSecret(value: string | undefined): { jwtSecret?: string } {

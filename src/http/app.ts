@@ -12,6 +12,7 @@ import type { Service } from '../service.js';
 import { registerAuth } from './auth.js';
 import { registerCommandRoutes } from './command-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
+import type { JwksOptions } from './jwks.js';
 import { installErrorHandling } from './problem.js';
 import { registerQueryRoutes } from './query-routes.js';
 import { problemSchema } from './schemas.js';
@@ -24,6 +25,8 @@ export interface AppOptions {
   /** Requests per minute per token (or per address without one). */
   readonly rateLimitPerMinute?: number;
   readonly bodyLimit?: number;
+  /** An identity provider's key set, for RS256/ES256 tokens besides the service's own HS256 ones. */
+  readonly jwks?: JwksOptions;
   /** Where log lines go (standard output by default); tests read them from here. */
   readonly logStream?: NodeJS.WritableStream;
 }
@@ -110,7 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await registerAuth(app, options.jwtSecret);
+  await registerAuth(app, options.jwtSecret, options.jwks);
   registerHealthRoutes(app, options.service);
   registerCommandRoutes(app, options.service.cases);
   registerQueryRoutes(app, options.service);

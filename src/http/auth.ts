@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Actor, ROLES, type Role } from '../commands/actor.js';
+import { ASYMMETRIC_ALGORITHMS, type JwksOptions, secretResolver } from './jwks.js';
 import { HttpProblem, problem } from './problem.js';
 
 /** Roles a token may carry: the service's own `system` role is never handed out. */
@@ -45,11 +46,12 @@ export function loadJwtSecret(dataDir: string, fromEnv: string | undefined): str
   return secret;
 }
 
-export async function registerAuth(app: FastifyInstance, secret: string): Promise<void> {
+export async function registerAuth(app: FastifyInstance, secret: string, jwks?: JwksOptions): Promise<void> {
   await app.register(fastifyJwt, {
-    secret,
-    sign: { algorithm: 'HS256' },
-    verify: { algorithms: ['HS256'] },
+    secret: jwks ? secretResolver(secret, jwks) : secret,
+    sign: { algorithm: 'HS256', key: secret },
+    verify: { algorithms: jwks ? ['HS256', ...ASYMMETRIC_ALGORITHMS] : ['HS256'] },
+    decode: { complete: true },
   });
 }
 
