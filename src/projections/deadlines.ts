@@ -45,10 +45,8 @@ function statements(db: Database.Database, t: Names) {
     // Keyed by due time too, as the case's fired clocks are: a flag never lands on a later clock.
     markOverdue: db.prepare(`UPDATE ${d} SET overdue_marked = 1
       WHERE case_id = @caseId AND clock = @clock AND department_id = @departmentId AND due_at = @dueAt`),
-    // Escalation fires once per clock and due time (state.ts escalationKey): departments summoned by one
-    // whistle share the deadline, and one escalation answers for all of them.
-    markEscalated: db.prepare(`UPDATE ${d} SET escalated = 1
-      WHERE case_id = @caseId AND clock = @clock AND due_at = @dueAt`),
+    // An escalation answers every clock of the case that had run out by then (state.ts escalatedSince).
+    markEscalated: db.prepare(`UPDATE ${d} SET escalated = 1 WHERE case_id = @caseId AND due_at <= @at`),
   };
 }
 
@@ -116,9 +114,7 @@ function flagsOf(s: Statements, caseId: string, event: CaseEvent): void {
   }
   if (event.type === 'CaseEscalated') {
     s.setLevel.run(event.data.toLevel, caseId);
-    const trigger = event.data.trigger;
-    if (!trigger) return;
-    s.markEscalated.run({ caseId, clock: trigger.clock, dueAt: iso(trigger.dueAt) });
+    s.markEscalated.run({ caseId, at: iso(event.data.at) });
   }
 }
 
@@ -165,7 +161,7 @@ function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void 
 
 export const deadlinesProjection: Projection<Table> = {
   name: 'deadlines',
-  version: 1,
+  version: 2,
   tables: ['deadlines', 'deadline_cases'],
   create,
   prepare,

@@ -96,11 +96,10 @@ export class CaseRepository {
 
 class StaleCache extends Error {}
 
-function noteCommand(
-  commands: Map<string, { revision: number; position: number }>,
-  stored: StoredEvent,
-): void {
-  const commandId = stored.metadata.commandId;
-  if (typeof commandId === 'string')
-    commands.set(commandId, { revision: stored.revision, position: stored.position });
+function noteCommand(commands: Map<string, AppliedCommand>, stored: StoredEvent): void {
+  const { commandId, fingerprint } = stored.metadata;
+  if (typeof commandId !== 'string') return;
+  // The fingerprint of the request behind an idempotency key, so that a reused key can be refused.
+  const applied = { revision: stored.revision, position: stored.position };
+  commands.set(commandId, typeof fingerprint === 'string' ? { ...applied, fingerprint } : applied);
 }

@@ -3,7 +3,7 @@
 // them, so a later change of policy never moves a clock already running.
 import type { Clock, Urgency } from '../../events/case-events.js';
 import { CHINA_2026, deadlineAfter, type Limit, type WorkCalendar } from './calendar.js';
-import { type ExistingCase, escalationKey } from './state.js';
+import { type ExistingCase, escalatedSince } from './state.js';
 
 export interface DeadlinePolicy {
   readonly accept: Readonly<Record<Urgency, Limit>>;
@@ -93,7 +93,7 @@ export interface RunningClock {
 export function runningClocks(state: ExistingCase): RunningClock[] {
   const clocks: RunningClock[] = [];
   const add = (clock: Clock, dueAt: string, departmentId?: string): void => {
-    const fired = clock === 'feedback' ? false : state.firedClocks.includes(escalationKey(clock, dueAt));
+    const fired = clock !== 'feedback' && escalatedSince(state, dueAt);
     clocks.push(departmentId ? { clock, departmentId, dueAt, fired } : { clock, dueAt, fired });
   };
   if (state.status === 'submitted') add('accept', state.acceptDueAt);

@@ -64,6 +64,8 @@ export interface CaseFile {
   readonly submittedAt: string;
   readonly acceptDueAt: string;
   readonly submittedBy: string;
+  /** When the case was last escalated, by a person or by the system. */
+  readonly lastEscalatedAt?: string;
   /** The org unit now handling the case; escalation moves it to the parent. */
   readonly orgUnitId: string;
   readonly level: Level;
@@ -101,11 +103,12 @@ export const initialState = (): CaseState => ({ status: 'initial' });
 export const OPEN_SUMMONS: ReadonlySet<SummonsStatus> = new Set(['pending', 'reportedIn']);
 
 /**
- * Escalation fires once per clock and due time, not per department: departments summoned by one
- * whistle share a deadline, and missing it together moves the case up one level, not one per department.
+ * A clock that ran out has been answered by an escalation when the case was escalated at or after its
+ * due time: a missed deadline moves the case up one level, and several deadlines missed before the
+ * system (or a person) escalated it do not move it several levels at once.
  */
-export function escalationKey(clock: string, dueAt: string): string {
-  return `escalate:${clockKey(clock, dueAt)}`;
+export function escalatedSince(state: { readonly lastEscalatedAt?: string }, dueAt: string): boolean {
+  return state.lastEscalatedAt !== undefined && state.lastEscalatedAt >= dueAt;
 }
 
 export function clockKey(clock: string, dueAt: string, departmentId?: string): string {
@@ -236,13 +239,11 @@ const evolvers: Evolvers = {
       agreementId,
       (confirmation) => confirmation && { ...confirmation, decision: { granted, at } },
     ),
-  CaseEscalated: (state, { toOrgUnitId, toLevel, trigger }) => ({
+  CaseEscalated: (state, { toOrgUnitId, toLevel, at }) => ({
     ...state,
     orgUnitId: toOrgUnitId,
     level: toLevel,
-    firedClocks: trigger
-      ? [...state.firedClocks, escalationKey(trigger.clock, trigger.dueAt)]
-      : state.firedClocks,
+    lastEscalatedAt: at,
   }),
   NoteAdded: (state) => ({ ...state, noteCount: state.noteCount + 1 }),
   AttachmentAdded: (state) => ({ ...state, attachmentCount: state.attachmentCount + 1 }),

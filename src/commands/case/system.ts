@@ -7,7 +7,7 @@ import { runningClocks } from './deadlines.js';
 import type { DecisionContext } from './decide.js';
 import { caseEvent } from './event.js';
 import { escalation } from './lifecycle.js';
-import { type CaseState, clockKey, type ExistingCase, escalationKey } from './state.js';
+import { type CaseState, clockKey, type ExistingCase, escalatedSince } from './state.js';
 
 function notBeforeDue(dueAt: string, context: DecisionContext): void {
   if (context.meta.occurredAt < dueAt) {
@@ -55,7 +55,7 @@ export function escalateOnOverdue(
   const { clock, dueAt, departmentId } = command;
   notBeforeDue(dueAt, context);
   if (!isRunning(state, clock, dueAt, departmentId)) return [];
-  if (state.firedClocks.includes(escalationKey(clock, dueAt))) return [];
+  if (escalatedSince(state, dueAt)) return [];
   if (state.level === 'district') return [];
   const trigger = departmentId ? { clock, departmentId, dueAt } : { clock, dueAt };
   const who = departmentId ? `department ${departmentId}'s ` : '';
