@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The `casetrail` command.
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { ConfigError, describeConfig, parseConfig } from './config.js';
+import { demo } from './demo.js';
 import { buildApp } from './http/app.js';
 import { loadJwtSecret, registerAuth, signToken } from './http/auth.js';
 import { HttpProblem } from './http/problem.js';
@@ -22,12 +24,17 @@ commands:
                          name is given: ${names}); safe while the service runs
   token --sub ID --role ROLE --scope ORG_UNIT [--dept DEPT] [--name NAME] [--ttl SECONDS]
                          print a bearer token for local use (signed with the service's secret)
+  demo [--no-wait]       load a sample directory into the running service (same HOST, PORT and
+                         CASETRAIL_DATA_DIR) and play the seed stories through its HTTP API; --no-wait
+                         skips waiting about a minute for a real deadline to escalate story 4
   help                   this text
 
 configuration (environment): CASETRAIL_DATA_DIR (./data), CASETRAIL_STORE (sqlite | kurrentdb://…),
   CASETRAIL_SQLITE_SYNCHRONOUS (FULL | NORMAL), CASETRAIL_MAX_EVENT_BYTES (1048576),
   HOST (127.0.0.1), PORT (3000), LOG_LEVEL (info), CASETRAIL_JWT_SECRET (generated into the data
   directory when absent), CASETRAIL_JWT_JWKS_URL and CASETRAIL_JWT_ISSUER (an identity provider's keys)`;
+
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function serve(): Promise<void> {
   const config = parseConfig();
@@ -54,7 +61,17 @@ async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'stopping: no new requests, finishing those in flight');
-    await app.close();
+    // Requests in flight get a bounded time to finish; a client holding a connection open (an event
+    // stream, an idle keep-alive) must not keep the service from stopping.
+    const closed = await Promise.race([
+      app.close().then(() => true),
+      delay(SHUTDOWN_GRACE_MS).then(() => false),
+    ]);
+    if (!closed)
+      app.log.warn(
+        { graceMs: SHUTDOWN_GRACE_MS },
+        'connections still open after the grace period; closing anyway',
+      );
     await service.close();
     process.exit(0);
   };
@@ -140,6 +157,8 @@ async function main(argv: string[]): Promise<void> {
       return serve();
     case 'token':
       return token(argv.slice(1));
+    case 'demo':
+      return demo(argv.slice(1));
     case 'projections':
       if (positionals[1] === 'rebuild') return rebuildProjections(positionals.slice(2));
       console.error(`casetrail: projections takes 'rebuild'\n\n${USAGE}`);

@@ -19,6 +19,8 @@ export interface Service {
   readonly cases: CaseCommandHandler;
   readonly directory: DirectoryCommandHandler;
   readonly deadlines: DeadlineProcess;
+  /** The service's time: queries that judge deadlines ("overdue now") read it. */
+  readonly clock: () => Date;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function openService(config: Config, options: ServiceOptions = {}):
     cases,
     directory,
     deadlines,
+    clock,
     async close() {
       await deadlines.stop();
       await runner.stop();

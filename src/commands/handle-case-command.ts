@@ -11,12 +11,12 @@ import { CaseRepository, caseStream, type LoadedCase } from './case/case-reposit
 import type { CaseCommand } from './case/commands.js';
 import { DEFAULT_DEADLINES, type Deadlines } from './case/deadlines.js';
 import { decide } from './case/decide.js';
-import { type CaseState, type ExistingCase, foldCase } from './case/state.js';
+import { type CaseState, type ExistingCase, foldCase, initialState } from './case/state.js';
 import type { DirectoryView } from './directory/directory.js';
 import type { DirectoryRepository } from './directory/directory-repository.js';
 import { DomainError } from './domain-error.js';
 import { KeyedLock } from './keyed-lock.js';
-import { authorize } from './policy.js';
+import { authorize, canSee } from './policy.js';
 import { recordEvents } from './record-events.js';
 
 export interface CaseCommandRequest {
@@ -135,7 +135,7 @@ export class CaseCommandHandler {
     );
     authorize(actor, command, loaded.state, directory);
     const mergeTarget =
-      command.type === 'MergeCase' ? (await this.cases.load(command.intoCaseId)).state : undefined;
+      command.type === 'MergeCase' ? await this.mergeTargetFor(command.intoCaseId, actor) : undefined;
     const meta = {
       commandId,
       occurredAt: this.clock().toISOString(),
@@ -164,6 +164,7 @@ export class CaseCommandHandler {
     const commands = new Map(loaded.commands).set(commandId, {
       revision: result.nextExpectedRevision,
       position: result.position,
+      ...(request.fingerprint ? { fingerprint: request.fingerprint } : {}),
     });
     const next = {
       state,
@@ -174,6 +175,16 @@ export class CaseCommandHandler {
     };
     this.cases.remember(caseId, next);
     return { caseId, revision: next.revision, position: next.position, events, replayed: false, state };
+  }
+
+  /**
+   * The case a duplicate goes into, as the actor may see it: one outside their scope is as if it did not
+   * exist, so that a merge neither reveals it nor half-happens (the duplicate closed, the target refusing).
+   */
+  private async mergeTargetFor(intoCaseId: string, actor: Actor): Promise<CaseState> {
+    const { state } = await this.cases.load(intoCaseId);
+    if (state.status === 'initial') return state;
+    return canSee(actor, state, await this.directoryView(state)) ? state : initialState();
   }
 
   /** Both histories point at each other: the case merged into records the duplicate. */

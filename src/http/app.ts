@@ -13,7 +13,7 @@ import { registerAuth } from './auth.js';
 import { registerCommandRoutes } from './command-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { JwksOptions } from './jwks.js';
-import { installErrorHandling } from './problem.js';
+import { frameworkProblem, installErrorHandling } from './problem.js';
 import { registerQueryRoutes } from './query-routes.js';
 import { problemSchema } from './schemas.js';
 
@@ -76,9 +76,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: loggerOptions(options),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'requestId',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     return503OnClosing: true,
+    // Requests the router refuses before any route runs (a 414, broken percent-encoding) are problems too.
+    frameworkErrors: frameworkProblem,
   });
   installErrorHandling(app);
   app.addSchema(problemSchema);

@@ -57,24 +57,30 @@ export async function registerAuth(app: FastifyInstance, secret: string, jwks?: 
 
 const unauthorized = (detail: string) => new HttpProblem(problem(401, 'unauthorized', detail));
 
+/** Org unit and department ids are slugs (DESIGN.md §8). */
+const ORG_UNIT_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
 function actorOf(claims: Partial<Claims>): Actor {
   const { sub, role, scope, dept } = claims;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200)
     throw unauthorized('the token has no subject');
   if (typeof role !== 'string' || !TOKEN_ROLES.includes(role))
     throw unauthorized('the token names no role casetrail knows');
-  if (typeof scope !== 'string' || scope.length === 0 || scope.length > 64)
-    throw unauthorized('the token has no scope');
-  if (role === 'liaison' && (typeof dept !== 'string' || dept.length === 0))
-    throw unauthorized('a liaison token needs a dept');
-  return dept === undefined ? { id: sub, role, scope } : { id: sub, role, scope, dept: String(dept) };
+  // A scope is an org unit id (a slug): '*', everything, belongs to the service's own system actor alone.
+  if (typeof scope !== 'string' || !ORG_UNIT_ID.test(scope))
+    throw unauthorized('the token has no scope, or one that is not an org unit id');
+  if (dept !== undefined && (typeof dept !== 'string' || !ORG_UNIT_ID.test(dept)))
+    throw unauthorized('the token names a dept that is not a department id');
+  if (role === 'liaison' && dept === undefined) throw unauthorized('a liaison token needs a dept');
+  return dept === undefined ? { id: sub, role, scope } : { id: sub, role, scope, dept };
 }
 
 /** Verifies the bearer token and returns the actor; throws a 401 problem otherwise. */
 export async function authenticate(request: FastifyRequest): Promise<Actor> {
   if (request.actor) return request.actor;
   const header = request.headers.authorization;
-  if (!header?.startsWith('Bearer ')) throw unauthorized('send Authorization: Bearer <token>');
+  // The scheme is case-insensitive (RFC 9110 §11.1), as @fastify/jwt reads it.
+  if (!header || !/^Bearer\s/i.test(header)) throw unauthorized('send Authorization: Bearer <token>');
   try {
     await request.jwtVerify();
   } catch (error) {

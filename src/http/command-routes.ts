@@ -10,11 +10,20 @@ import { canonicalJson } from '../events/hash-chain.js';
 import { uuidv7 } from '../events/ids.js';
 import { deterministicId } from '../projections/deadline-process.js';
 import { authenticate } from './auth.js';
-import { COMMANDS, type CommandEntry, type IdMaker, intakeBody, intakeCommand } from './command-table.js';
+import {
+  COMMANDS,
+  type CommandEntry,
+  ID_PATTERN,
+  type IdMaker,
+  intakeBody,
+  intakeCommand,
+} from './command-table.js';
 import { HttpProblem, problem } from './problem.js';
 import { commandAnswer, errorResponses } from './schemas.js';
 
 const MAX_KEY_LENGTH = 255;
+/** The request id becomes every event's correlationId: it must be a short, printable token. */
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
 export interface CommandContext {
   readonly commandId: string;
@@ -36,6 +45,11 @@ function parseIfMatch(value: string | undefined): number | undefined {
 }
 
 export function commandContext(request: FastifyRequest, actor: Actor): CommandContext {
+  if (!REQUEST_ID.test(request.id)) {
+    throw new HttpProblem(
+      problem(400, 'invalid_request_id', 'an X-Request-Id has 1 to 200 visible ASCII characters'),
+    );
+  }
   const key = request.headers['idempotency-key'];
   if (Array.isArray(key) || (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH))) {
     throw new HttpProblem(
@@ -83,7 +97,9 @@ async function run(
 const caseParams = (path: string): TSchema => {
   const names = ['id', ...[...path.matchAll(/:(\w+)/g)].map((m) => m[1]!)];
   return Type.Object(
-    Object.fromEntries(names.map((name) => [name, Type.String({ minLength: 1, maxLength: 200 })])),
+    Object.fromEntries(
+      names.map((name) => [name, Type.String({ minLength: 1, maxLength: 200, pattern: ID_PATTERN })]),
+    ),
   );
 };
 
@@ -135,6 +151,9 @@ function registerCommand(app: FastifyInstance, handler: CaseCommandHandler, entr
 }
 
 export function registerCommandRoutes(app: FastifyInstance, handler: CaseCommandHandler): void {
+  // The API takes JSON bodies only (DESIGN.md §8): without this, fastify's built-in text/plain parser
+  // turns a text body into a string that fails its schema as a 400 instead of the 415 it is.
+  app.removeContentTypeParser('text/plain');
   app.post(
     '/api/v1/cases',
     {

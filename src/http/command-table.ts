@@ -16,7 +16,9 @@ import {
 const text = (maxLength: number, description?: string) =>
   Type.String({ minLength: 1, maxLength, pattern: '\\S', ...(description ? { description } : {}) });
 const optionalText = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
-const id = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
+/** Ids of cases, people, sessions, agreements, departments: printable, no spaces, slashes or control characters. */
+export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]*$';
+const id = Type.String({ minLength: 1, maxLength: 200, pattern: ID_PATTERN });
 const oneOf = <const T extends readonly string[]>(values: T) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 const instant = Type.String({ format: 'date-time', maxLength: 40 });

@@ -29,6 +29,7 @@ const TITLES: Readonly<Record<number, string>> = {
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
@@ -66,15 +67,23 @@ const FASTIFY_CODES: Readonly<Record<string, [number, string]>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'empty_body'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed_json'],
   FST_ERR_NOT_FOUND: [404, 'not_found'],
+  FST_ERR_BAD_URL: [400, 'bad_url'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long'],
 };
+
+/** The property an issue is about: a missing or an unknown one is named by the issue's params. */
+function issueProperty(keyword: string, params: Record<string, unknown>): string {
+  if (keyword === 'required') return `.${String(params.missingProperty)}`;
+  if (keyword === 'additionalProperties') return `.${String(params.additionalProperty)}`;
+  return '';
+}
 
 function validationProblem(error: FastifyError): Problem {
   const errors = (error.validation ?? []).map((issue) => ({
-    field: `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}${
-      issue.keyword === 'required'
-        ? `.${String((issue.params as { missingProperty?: string }).missingProperty)}`
-        : ''
-    }`,
+    field: `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}${issueProperty(
+      issue.keyword,
+      issue.params as Record<string, unknown>,
+    )}`,
     message: issue.message ?? 'is not valid',
   }));
   return problem(400, 'validation_failed', 'the request does not match its schema', { errors });
@@ -114,6 +123,14 @@ export function toProblem(error: unknown): Problem {
 
 export function sendProblem(reply: FastifyReply, value: Problem): FastifyReply {
   return reply.code(value.status).type('application/problem+json; charset=utf-8').send(value);
+}
+
+/**
+ * For fastify's `frameworkErrors` server option: a malformed URL or an over-long path parameter is
+ * refused by the router before any route runs, and should still answer problem+json.
+ */
+export function frameworkProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  sendProblem(reply, { ...toProblem(error), instance: request.url.split('?')[0] });
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

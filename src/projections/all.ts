@@ -2,6 +2,7 @@
 import { caseListProjection } from './case-list.js';
 import { deadlinesProjection } from './deadlines.js';
 import { departmentQueuesProjection } from './department-queues.js';
+import { directoryProjection } from './directory.js';
 import type { Projection } from './projection.js';
 import { statisticsProjection } from './statistics.js';
 
@@ -10,4 +11,5 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   departmentQueuesProjection,
   deadlinesProjection,
   statisticsProjection,
+  directoryProjection,
 ];

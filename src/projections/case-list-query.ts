@@ -15,7 +15,18 @@ export interface CaseListFilter {
   readonly overdue?: boolean;
   /** Full-text search over title, description and notes (Chinese works: character-pair index). */
   readonly q?: string;
+  /** Who asks, when they see cases by their ties to them rather than by scope (policy.ts canSee). */
+  readonly viewer?: Viewer;
 }
+
+/**
+ * A person (a resident) sees the cases they submitted or are a party to. A liaison sees the cases its
+ * department was summoned to, those it or its department takes part in, and, for a court, those
+ * whose agreement asked it for judicial confirmation.
+ */
+export type Viewer =
+  | { readonly kind: 'person'; readonly userId: string }
+  | { readonly kind: 'liaison'; readonly userId: string; readonly departmentId?: string };
 
 export interface CaseListItem {
   readonly caseId: string;
@@ -95,7 +106,44 @@ function conditions(db: Database.Database, filter: CaseListFilter): { where: str
     where.push('c.seq IN (SELECT seq FROM case_list_departments WHERE department_id = ?)');
     params.push(filter.department);
   }
+  if (filter.viewer !== undefined) {
+    const [clause, values] = viewerClause(filter.viewer);
+    where.push(clause);
+    params.push(...values);
+  }
   return { where, params };
+}
+
+function viewerClause(viewer: Viewer): [string, unknown[]] {
+  if (viewer.kind === 'person') {
+    return [
+      `c.seq IN (SELECT seq FROM case_list_access WHERE user_id = ? AND via IN ('submitter', 'party'))`,
+      [viewer.userId],
+    ];
+  }
+  const byUser = `c.seq IN (SELECT seq FROM case_list_access WHERE user_id = ? AND via = 'participant')`;
+  if (viewer.departmentId === undefined) return [byUser, [viewer.userId]];
+  return [
+    `(${byUser}
+      OR c.seq IN (SELECT seq FROM case_list_departments WHERE department_id = ?)
+      OR c.seq IN (SELECT seq FROM case_list_access WHERE department_id = ? AND via IN ('participant', 'court')))`,
+    [viewer.userId, viewer.departmentId, viewer.departmentId],
+  ];
+}
+
+/** Of these cases, the ones located in the org unit's subtree ('*' is everything). */
+export function casesWithin(db: Database.Database, caseIds: readonly string[], scope: string): Set<string> {
+  if (caseIds.length === 0) return new Set();
+  const unique = [...new Set(caseIds)];
+  if (scope === '*') return new Set(unique);
+  const found = db
+    .prepare<[string, string], string>(
+      `SELECT case_id FROM case_list WHERE case_id IN (SELECT value FROM json_each(?))
+        AND ? IN (district_id, street_id, community_id, grid_id)`,
+    )
+    .pluck()
+    .all(JSON.stringify(unique), scope);
+  return new Set(found);
 }
 
 export function listCases(

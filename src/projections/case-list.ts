@@ -1,5 +1,7 @@
 // The case list: one row per case with what the list filters on (DESIGN.md §8), the departments it
-// summoned, and a full-text index over title, description and notes that works for Chinese (bigrams.ts).
+// summoned, who may see it beyond scope (policy.ts canSee: submitter, parties with an account,
+// participants, the court asked to confirm an agreement), and a full-text index over title,
+// description and notes that works for Chinese (bigrams.ts).
 import type Database from 'better-sqlite3';
 import { decodeCaseEvent } from '../events/case-codec.js';
 import type { CaseEvent } from '../events/case-events.js';
@@ -7,7 +9,12 @@ import type { StoredEvent } from '../events/event-store.js';
 import { bigramDocument } from './bigrams.js';
 import { caseIdOf, type Projection, type TableNames } from './projection.js';
 
-type Table = 'case_list' | 'case_list_departments' | 'case_list_text' | 'case_list_org_units';
+type Table =
+  | 'case_list'
+  | 'case_list_departments'
+  | 'case_list_access'
+  | 'case_list_text'
+  | 'case_list_org_units';
 type Names = TableNames<Table>;
 
 function create(db: Database.Database, t: Names, tag: string): void {
@@ -24,6 +31,12 @@ function create(db: Database.Database, t: Names, tag: string): void {
       last_rating TEXT, revision INTEGER NOT NULL, last_position INTEGER NOT NULL, updated_at TEXT NOT NULL
     );
     CREATE TABLE "${t.case_list_departments}" (department_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (department_id, seq)) WITHOUT ROWID;
+    CREATE TABLE "${t.case_list_access}" (
+      seq INTEGER NOT NULL, slot TEXT NOT NULL, via TEXT NOT NULL, user_id TEXT, department_id TEXT,
+      PRIMARY KEY (seq, slot)
+    ) WITHOUT ROWID;
+    CREATE INDEX "${t.case_list_access}_${tag}_user" ON "${t.case_list_access}" (user_id, via, seq);
+    CREATE INDEX "${t.case_list_access}_${tag}_department" ON "${t.case_list_access}" (department_id, via, seq);
     CREATE VIRTUAL TABLE "${t.case_list_text}" USING fts5 (text, tokenize = 'unicode61', columnsize = 0);
   `);
   for (const column of [
@@ -84,6 +97,12 @@ function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void 
   const addDepartment = db.prepare(
     `INSERT OR IGNORE INTO "${t.case_list_departments}" (department_id, seq) VALUES (?, ?)`,
   );
+  const access: Access = {
+    grant: db.prepare(
+      `INSERT OR REPLACE INTO "${t.case_list_access}" (seq, slot, via, user_id, department_id) VALUES (?, ?, ?, ?, ?)`,
+    ),
+    revoke: db.prepare(`DELETE FROM "${t.case_list_access}" WHERE seq = ? AND slot = ?`),
+  };
   const set = (assignments: string) =>
     db.prepare(`UPDATE "${t.case_list}" SET ${assignments} WHERE seq = @seq`);
   const updates: Partial<Record<CaseEvent['type'], Database.Statement>> = {
@@ -155,10 +174,12 @@ function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void 
         revision: stored.revision,
       });
       addText.run(stored.position, 0, bigramDocument(`${d.title}\n${d.description}`));
+      applyAccess(event, stored.position, access);
       return;
     }
     if (!row) throw new Error(`case ${caseId} has events but no CaseSubmitted before them`);
     applyUpdate(event, row.seq, stored.revision, updates, { addText, addDepartment });
+    applyAccess(event, row.seq, access);
     touch.run(stored.revision, stored.position, stored.recordedAt.toISOString(), row.seq);
   };
 }
@@ -186,10 +207,48 @@ function applyUpdate(
   update.run(params);
 }
 
+interface Access {
+  /** (seq, slot, via, user_id, department_id): one slot per way in, replaced as the case's state is. */
+  grant: Database.Statement<[number, string, AccessVia, string | null, string | null]>;
+  revoke: Database.Statement<[number, string]>;
+}
+
+/** How someone outside the case's scope may see it: case-list-query.ts reads these. */
+export type AccessVia = 'submitter' | 'party' | 'participant' | 'court';
+
+/**
+ * Mirrors what policy.ts canSee reads from the case's state: who submitted it, the parties with an
+ * account, the participants now on it (keyed by user, as the state is), and the court each agreement
+ * asked for confirmation. Departments summoned are in case_list_departments.
+ */
+function applyAccess(event: CaseEvent, seq: number, access: Access): void {
+  switch (event.type) {
+    case 'CaseSubmitted':
+      access.grant.run(seq, 'submitter', 'submitter', event.data.submittedBy.id, null);
+      for (const party of event.data.parties) {
+        if (party.userId) access.grant.run(seq, `party:${party.personId}`, 'party', party.userId, null);
+      }
+      return;
+    case 'ParticipantJoined': {
+      const { userId, departmentId } = event.data;
+      access.grant.run(seq, `participant:${userId}`, 'participant', userId, departmentId ?? null);
+      return;
+    }
+    case 'ParticipantLeft':
+      access.revoke.run(seq, `participant:${event.data.userId}`);
+      return;
+    case 'JudicialConfirmationRequested':
+      access.grant.run(seq, `court:${event.data.agreementId}`, 'court', null, event.data.courtId);
+      return;
+    default:
+      return;
+  }
+}
+
 export const caseListProjection: Projection<Table> = {
   name: 'case-list',
-  version: 3,
-  tables: ['case_list', 'case_list_departments', 'case_list_text', 'case_list_org_units'],
+  version: 4,
+  tables: ['case_list', 'case_list_departments', 'case_list_access', 'case_list_text', 'case_list_org_units'],
   create,
   prepare,
 };
