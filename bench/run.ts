@@ -2,12 +2,14 @@
 // BENCH_SCALE (default 1) scales the work; BENCH_ONLY=<section file stem> runs one section.
 import { benchEventStore } from './event-store.bench.js';
 import { benchHandler } from './handler.bench.js';
+import { benchHttp } from './http.bench.js';
 import { benchProjections } from './projections.bench.js';
 import { type Figure, machine, printFigures } from './report.js';
 
 const sections: Record<string, () => Promise<Figure[]>> = {
   'event-store': benchEventStore,
   handler: benchHandler,
+  http: benchHttp,
   projections: benchProjections,
 };
 
