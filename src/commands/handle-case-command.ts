@@ -7,7 +7,7 @@ import { ConcurrencyError } from '../events/errors.js';
 import type { EventStore } from '../events/event-store.js';
 import { uuidv7 } from '../events/ids.js';
 import type { Actor } from './actor.js';
-import { CaseRepository, caseStream, type LoadedCase } from './case/case-repository.js';
+import { type AppliedCommand, CaseRepository, caseStream, type LoadedCase } from './case/case-repository.js';
 import type { CaseCommand } from './case/commands.js';
 import { DEFAULT_DEADLINES, type Deadlines } from './case/deadlines.js';
 import { decide } from './case/decide.js';
@@ -161,7 +161,7 @@ export class CaseCommandHandler {
     const expectedRevision = loaded.revision < 0 ? 'noStream' : loaded.revision;
     const result = await this.options.store.append(stream, recorded.events, { expectedRevision });
     const state = foldCase(events, loaded.state);
-    const commands = new Map(loaded.commands).set(commandId, {
+    const commands = (loaded.commands as Map<string, AppliedCommand>).set(commandId, {
       revision: result.nextExpectedRevision,
       position: result.position,
       ...(request.fingerprint ? { fingerprint: request.fingerprint } : {}),

@@ -78,6 +78,11 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeOptions): Subscription;
   /** The position of the newest event in the log, or undefined when the log is empty. */
   headPosition(): Promise<number | undefined>;
+  /**
+   * Optional fast path: the stream's last revision when the store knows it for certain without a read
+   * (the embedded store, for streams it wrote itself while nobody else wrote), else undefined.
+   */
+  knownRevision?(stream: string): number | undefined;
   close(): Promise<void>;
 }
 

@@ -50,7 +50,8 @@ export async function registerAuth(app: FastifyInstance, secret: string, jwks?: 
   await app.register(fastifyJwt, {
     secret: jwks ? secretResolver(secret, jwks) : secret,
     sign: { algorithm: 'HS256', key: secret },
-    verify: { algorithms: jwks ? ['HS256', ...ASYMMETRIC_ALGORITHMS] : ['HS256'] },
+    // A verified token is cached (never past its expiry), so a client's next request skips the HMAC.
+    verify: { algorithms: jwks ? ['HS256', ...ASYMMETRIC_ALGORITHMS] : ['HS256'], cache: 10_000 },
     decode: { complete: true },
   });
 }

@@ -92,6 +92,8 @@ t.test('two connections on one file see each other’s appends and conflicts', a
   });
   await left.append('case-shared', [event('A')], { expectedRevision: 'noStream' });
   await right.append('case-shared', [event('B')], { expectedRevision: 0 });
+  t.equal(right.knownRevision('case-shared'), 1, 'the writer knows the head it wrote');
+  t.equal(left.knownRevision('case-shared'), undefined, 'the other connection knows it may be stale');
   await t.rejects(left.append('case-shared', [event('C')], { expectedRevision: 0 }), {
     code: 'concurrency_conflict',
     actual: 1,

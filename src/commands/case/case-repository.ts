@@ -59,6 +59,8 @@ export class CaseRepository {
   }
 
   private async catchUp(caseId: string, cached: LoadedCase): Promise<LoadedCase> {
+    // The store may know the stream's head for certain (it wrote it and nobody else wrote since).
+    if (this.store.knownRevision?.(caseStream(caseId)) === cached.revision) return cached;
     try {
       return await this.fold(caseId, cached);
     } catch (error) {
@@ -69,7 +71,10 @@ export class CaseRepository {
 
   private async fold(caseId: string, from: LoadedCase): Promise<LoadedCase> {
     let { state, revision, position, headHash } = from;
-    const commands = new Map(from.commands);
+    // The cached map grows in place: it only ever gains commands that are in the log, and copying it
+    // for every command would cost more the longer the case.
+    const commands =
+      from.revision < 0 ? new Map<string, AppliedCommand>() : (from.commands as Map<string, AppliedCommand>);
     const tail = this.store.readStream(caseStream(caseId), { fromRevision: revision + 1 });
     try {
       for await (const stored of tail) {

@@ -51,6 +51,15 @@ export class SqliteAppender {
     this.dataVersion = version;
   }
 
+  /** The head revision this connection last wrote or read, if no other connection has committed since. */
+  knownRevision(stream: string): number | undefined {
+    const cached = this.heads.get(stream);
+    if (!cached) return undefined;
+    return (this.db.pragma('data_version', { simple: true }) as number) === this.dataVersion
+      ? cached.revision
+      : undefined;
+  }
+
   /** After a rollback the cached heads may name revisions that were never committed. */
   forgetAll(): void {
     this.heads.clear();

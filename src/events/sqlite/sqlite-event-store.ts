@@ -125,6 +125,12 @@ export class SqliteEventStore implements EventStore {
     return this.reader.headPosition();
   }
 
+  knownRevision(stream: string): number | undefined {
+    // An append to this stream still waiting for its commit would make the answer stale.
+    if (this.closed || this.queue.some((pending) => pending.stream === stream)) return undefined;
+    return this.appender.knownRevision(stream);
+  }
+
   /** Finishes queued appends, ends subscriptions, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -10,6 +10,7 @@ type Row = [number, number, string, string, string, string, number, string?];
 
 export class SqliteReader {
   private readonly streamIdOf: Database.Statement<[string], { id: number }>;
+  private readonly ids = new Map<string, number>();
   private readonly forwards: Database.Statement<[number, number, number], Row>;
   private readonly backwards: Database.Statement<[number, number, number], Row>;
   private readonly after: Database.Statement<[number, number], Row>;
@@ -38,8 +39,16 @@ export class SqliteReader {
     this.head = db.prepare('SELECT max(position) AS position FROM events');
   }
 
+  /** Stream ids never change once given, so each is looked up once. */
   streamId(stream: string): number | undefined {
-    return this.streamIdOf.get(stream)?.id;
+    const known = this.ids.get(stream);
+    if (known !== undefined) return known;
+    const id = this.streamIdOf.get(stream)?.id;
+    if (id !== undefined) {
+      if (this.ids.size >= 100_000) this.ids.clear();
+      this.ids.set(stream, id);
+    }
+    return id;
   }
 
   *streamPages(stream: string, streamId: number, options: ReadStreamOptions): Generator<StoredEvent> {
