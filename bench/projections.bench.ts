@@ -159,6 +159,8 @@ function generateCases(readModels: ReadModels, count: number): void {
           description: `第${i}号`,
           urgency: 'normal',
           level: 'grid',
+          submittedBy: { id: `grid-${i % 50}`, role: 'gridWorker' },
+          parties: [{ personId: `p${i}`, role: 'complainant', kind: 'person', name: '张伟' }],
           location: { orgUnitId: grid },
           at: '2026-03-02T01:00:00.000Z',
         }),
