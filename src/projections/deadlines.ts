@@ -2,10 +2,10 @@
 // deadline process finds what has run out without folding each case. The rows mirror `runningClocks`
 // of src/commands/case/deadlines.ts after every event; the tests hold the two together.
 import type Database from 'better-sqlite3';
-import { decodeCaseEvent } from '../events/case-codec.js';
 import type { CaseEvent, Clock } from '../events/case-events.js';
 import type { StoredEvent } from '../events/event-store.js';
-import { caseIdOf, type Projection, type TableNames } from './projection.js';
+import { perCaseApplier } from './per-case.js';
+import type { Projection, TableNames } from './projection.js';
 
 type Table = 'deadlines' | 'deadline_cases';
 type Names = TableNames<Table>;
@@ -139,24 +139,16 @@ const HANDLED: ReadonlySet<string> = new Set([
 
 function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void {
   const s = statements(db, t);
-  return (stored) => {
-    // Events this model does not use are skipped before any read, which keeps rebuilds fast.
-    if (!HANDLED.has(stored.type)) return;
-    const caseId = caseIdOf(stored.stream);
-    if (!caseId) return;
-    const row = s.caseRow.get(caseId);
-    // The same event applied twice changes nothing: each case remembers the last position it took.
-    if (row && stored.position <= row.last_position) return;
-    const event = decodeCaseEvent(stored);
-    if (event.type === 'CaseSubmitted') {
-      s.addCase.run({ caseId, level: event.data.level, position: stored.position });
-      s.start.run({ caseId, clock: 'accept', departmentId: '', dueAt: iso(event.data.acceptDueAt) });
-      return;
-    }
-    if (!row) throw new Error(`case ${caseId} has events but no CaseSubmitted before them`);
-    clocksOf(s, caseId, event);
-    s.touch.run(stored.position, caseId);
-  };
+  return perCaseApplier({
+    handled: HANDLED,
+    lastPosition: (caseId) => s.caseRow.get(caseId)?.last_position,
+    touch: (caseId, position) => s.touch.run(position, caseId),
+    submitted: (caseId, data, stored) => {
+      s.addCase.run({ caseId, level: data.level, position: stored.position });
+      s.start.run({ caseId, clock: 'accept', departmentId: '', dueAt: iso(data.acceptDueAt) });
+    },
+    apply: (caseId, event) => clocksOf(s, caseId, event),
+  });
 }
 
 export const deadlinesProjection: Projection<Table> = {

@@ -2,11 +2,11 @@
 // DESIGN.md §7. Rates are not stored: whether a target has passed depends on when one asks, so
 // statistics-query.ts computes them at query time from these facts and the department queues.
 import type Database from 'better-sqlite3';
-import { decodeCaseEvent } from '../events/case-codec.js';
 import type { CaseEvent } from '../events/case-events.js';
 import type { StoredEvent } from '../events/event-store.js';
 import { ancestryOf } from './department-queues.js';
-import { caseIdOf, type Projection, type TableNames } from './projection.js';
+import { perCaseApplier } from './per-case.js';
+import type { Projection, TableNames } from './projection.js';
 
 type Table = 'case_facts' | 'case_facts_org_units';
 type Names = TableNames<Table>;
@@ -99,30 +99,18 @@ const HANDLED: ReadonlySet<string> = new Set([
 
 function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void {
   const s = statements(db, t);
-  return (stored) => {
-    // Events this model does not use are skipped before any read, which keeps rebuilds fast.
-    if (!HANDLED.has(stored.type)) return;
-    if (stored.type === 'OrgUnitCreated') {
-      const { id, kind, parentId } = stored.data as { id: string; kind: string; parentId?: string };
-      s.addOrgUnit.run(id, kind, parentId ?? null);
-      return;
-    }
-    const caseId = caseIdOf(stored.stream);
-    if (!caseId) return;
-    const row = s.caseRow.get(caseId);
-    // The same event applied twice changes nothing: each case remembers the last position it took.
-    if (row && stored.position <= row.last_position) return;
-    const event = decodeCaseEvent(stored);
-    if (event.type === 'CaseSubmitted') {
-      const { category, urgency, location, at } = event.data;
+  return perCaseApplier({
+    handled: HANDLED,
+    lastPosition: (caseId) => s.caseRow.get(caseId)?.last_position,
+    touch: (caseId, position) => s.touch.run(position, caseId),
+    orgUnitCreated: (id, kind, parentId) => s.addOrgUnit.run(id, kind, parentId),
+    submitted: (caseId, data, stored) => {
+      const { category, urgency, location, at } = data;
       const ancestry = ancestryOf(s.orgUnit, location.orgUnitId);
       s.addCase.run({ caseId, category, urgency, ...ancestry, at: iso(at), position: stored.position });
-      return;
-    }
-    if (!row) throw new Error(`case ${caseId} has events but no CaseSubmitted before them`);
-    applyCaseEvent(s, caseId, event);
-    s.touch.run(stored.position, caseId);
-  };
+    },
+    apply: (caseId, event) => applyCaseEvent(s, caseId, event),
+  });
 }
 
 export const statisticsProjection: Projection<Table> = {
