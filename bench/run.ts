@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark of casetrail in one run, each figure beside its same-run baseline.
 // BENCH_SCALE (default 1) scales the work; BENCH_ONLY=<section file stem> runs one section.
+import { benchAudit } from './audit.bench.js';
 import { benchEventStore } from './event-store.bench.js';
 import { benchHandler } from './handler.bench.js';
 import { benchHttp } from './http.bench.js';
@@ -11,6 +12,7 @@ const sections: Record<string, () => Promise<Figure[]>> = {
   handler: benchHandler,
   http: benchHttp,
   projections: benchProjections,
+  audit: benchAudit,
 };
 
 const only = process.env.BENCH_ONLY;

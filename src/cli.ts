@@ -3,6 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
+import { audit } from './audit/audit-command.js';
 import { ConfigError, describeConfig, parseConfig } from './config.js';
 import { demo } from './demo.js';
 import { buildApp } from './http/app.js';
@@ -27,12 +28,24 @@ commands:
   demo [--no-wait]       load a sample directory into the running service (same HOST, PORT and
                          CASETRAIL_DATA_DIR) and play the seed stories through its HTTP API; --no-wait
                          skips waiting about a minute for a real deadline to escalate story 4
+  audit verify [--case ID] [--seal FILE]
+                         verify every hash chain in the log (or one case's) and, with a seal, that
+                         nothing it covers changed; exits 0 when intact, 1 naming the first broken stream
+                         and revision and what is wrong
+  audit replay CASE_ID [--revision N | --at ISO]
+                         print the case as it stood right after that revision or at that instant
+  audit export [--case ID] [--format jsonl|csv] [--out FILE]
+                         write case histories (all, or one) as JSON Lines or CSV, to standard output or FILE
+  audit seal [--out FILE]
+                         verify, then print and store in the log a Merkle root over every stream head at
+                         the log's head; --out also writes it with its leaves to FILE for --seal
   help                   this text
 
 configuration (environment): CASETRAIL_DATA_DIR (./data), CASETRAIL_STORE (sqlite | kurrentdb://…),
   CASETRAIL_SQLITE_SYNCHRONOUS (FULL | NORMAL), CASETRAIL_MAX_EVENT_BYTES (1048576),
   HOST (127.0.0.1), PORT (3000), LOG_LEVEL (info), CASETRAIL_JWT_SECRET (generated into the data
-  directory when absent), CASETRAIL_JWT_JWKS_URL and CASETRAIL_JWT_ISSUER (an identity provider's keys)`;
+  directory when absent), CASETRAIL_JWT_JWKS_URL and CASETRAIL_JWT_ISSUER (an identity provider's keys),
+  CASETRAIL_KEYS_FILE (the per-person encryption keys; default <data dir>/keys.sqlite)`;
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -164,6 +177,8 @@ async function main(argv: string[]): Promise<void> {
       console.error(`casetrail: projections takes 'rebuild'\n\n${USAGE}`);
       process.exitCode = 2;
       return;
+    case 'audit':
+      return audit(argv.slice(1));
     case undefined:
     case 'help':
       console.log(USAGE);

@@ -1,5 +1,5 @@
 // The environment, parsed once at start-up; a bad value stops the start with a message naming it.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string; readonly synchronous: 'FULL' | 'NORMAL' }
@@ -8,6 +8,11 @@ export type StoreConfig =
 export interface Config {
   readonly dataDir: string;
   readonly store: StoreConfig;
+  /**
+   * CASETRAIL_KEYS_FILE: the person keys of crypto-shredding (default keys.sqlite in the data
+   * directory). Every instance of one deployment must use the same file.
+   */
+  readonly keysFile: string;
   readonly host: string;
   readonly port: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -56,6 +61,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     dataDir,
     store: parseStore(env, dataDir),
+    keysFile: resolve(env.CASETRAIL_KEYS_FILE ?? join(dataDir, 'keys.sqlite')),
     host: env.HOST ?? '127.0.0.1',
     port: wholeNumber('PORT', env.PORT ?? '3000', 0, 65535),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL ?? 'info', LOG_LEVELS),

@@ -31,3 +31,22 @@ t.test('a bad value is refused with a message that names the variable', async (t
   t.throws(() => parseConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL="loud" is not valid: expected one of fatal/);
   t.throws(() => parseConfig({ CASETRAIL_SQLITE_SYNCHRONOUS: 'OFF' }), /CASETRAIL_SQLITE_SYNCHRONOUS/);
 });
+
+t.test(
+  'the person keys live in the data directory unless CASETRAIL_KEYS_FILE puts them elsewhere',
+  async (t) => {
+    t.equal(
+      parseConfig({ CASETRAIL_DATA_DIR: '/srv/casetrail' }).keysFile,
+      resolve('/srv/casetrail/keys.sqlite'),
+    );
+    const shared = parseConfig({
+      CASETRAIL_DATA_DIR: '/srv/a',
+      CASETRAIL_KEYS_FILE: '/mnt/keys/keys.sqlite',
+    });
+    t.equal(
+      shared.keysFile,
+      resolve('/mnt/keys/keys.sqlite'),
+      'one file every instance of a deployment shares',
+    );
+  },
+);

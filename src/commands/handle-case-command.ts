@@ -1,7 +1,7 @@
 // The command handler for cases: load → authorize → decide → append with the expected revision.
 // A command id already applied to the case returns the first result and appends nothing; a conflict
 // is retried with jitter unless the caller pinned the revision (If-Match).
-import { validateNewCaseEvent } from '../events/case-codec.js';
+import { type PersonalDataVault, sealPersonalData, validateNewCaseEvent } from '../events/case-codec.js';
 import type { CaseEvent } from '../events/case-events.js';
 import { ConcurrencyError } from '../events/errors.js';
 import type { EventStore } from '../events/event-store.js';
@@ -51,6 +51,11 @@ export interface CaseHandlerOptions {
   readonly newId?: () => string;
   readonly maxAttempts?: number;
   readonly repository?: CaseRepository;
+  /**
+   * Seals parties' personal data before it is chained and stored (DESIGN.md §5). openService always
+   * gives one; without it (unit tests, benchmarks) parties are stored as the decider wrote them.
+   */
+  readonly personalData?: PersonalDataVault;
 }
 
 export class RevisionMismatchError extends DomainError {
@@ -75,8 +80,8 @@ export class CaseCommandHandler {
     this.newId = options.newId ?? (() => uuidv7());
   }
 
-  /** The directory entries needed to decide who may see this case. */
-  directoryView(state: ExistingCase): Promise<DirectoryView> {
+  /** The directory entries needed to decide who may see this case (or a case located there). */
+  directoryView(state: Pick<ExistingCase, 'locationOrgUnitId' | 'orgUnitId'>): Promise<DirectoryView> {
     return this.options.directory.view([state.locationOrgUnitId, state.orgUnitId], []);
   }
 
@@ -155,7 +160,15 @@ export class CaseCommandHandler {
       const { revision, position, state } = loaded;
       return { caseId, revision, position, events, replayed: false, state };
     }
-    const decided = events.map((event) => ({ ...event, schemaVersion: validateNewCaseEvent(event) }));
+    // Validated as the decider wrote them, then sealed: the hash chain covers the ciphertext, so that
+    // erasing a key later leaves every hash intact.
+    const vault = this.options.personalData;
+    const versions = events.map(validateNewCaseEvent);
+    const decided = events.map((event, index) => ({
+      type: event.type,
+      data: vault ? sealPersonalData(event, vault) : event.data,
+      schemaVersion: versions[index] ?? 1,
+    }));
     const stream = caseStream(caseId);
     const recorded = recordEvents(stream, loaded.revision, loaded.headHash, decided, meta, this.newId);
     const expectedRevision = loaded.revision < 0 ? 'noStream' : loaded.revision;
@@ -172,6 +185,7 @@ export class CaseCommandHandler {
       position: result.position,
       headHash: recorded.headHash,
       commands,
+      generation: loaded.generation,
     };
     this.cases.remember(caseId, next);
     return { caseId, revision: next.revision, position: next.position, events, replayed: false, state };

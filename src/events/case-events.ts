@@ -54,7 +54,41 @@ export const partySchema = z.object({
   address: z.string().max(500).optional(),
   userId: id.optional(),
 });
-export type Party = z.infer<typeof partySchema>;
+/**
+ * A party as the decider sees it. On read, a person whose key was erased (crypto-shredding) comes back
+ * `erased`: name '[erased]' and no other personal field; a reader that does not open personal data
+ * (the projections) gets it `withheld` the same way.
+ */
+export type Party = z.infer<typeof partySchema> & { readonly erased?: true; readonly withheld?: true };
+
+/** The fields of a party that are personal data: stored only inside its encrypted envelope. */
+export const PERSONAL_FIELDS = ['name', 'phone', 'idNumber', 'address'] as const;
+export type PersonalFields = Pick<Party, (typeof PERSONAL_FIELDS)[number]>;
+
+/**
+ * A party's personal data as stored (DESIGN.md §5): AES-256-GCM under the person's own key, kept
+ * outside the log (src/privacy). The hash chain covers the ciphertext, so erasing the key later
+ * leaves every hash intact.
+ */
+export const personalEnvelopeSchema = z
+  .object({
+    v: z.literal(1),
+    iv: z.base64().length(16),
+    tag: z.base64().length(24),
+    ct: z.base64().max(8000),
+  })
+  .strict();
+export type PersonalEnvelope = z.infer<typeof personalEnvelopeSchema>;
+
+/** The stored shape of a party: what is not personal in clear, the rest in the envelope. */
+export const sealedPartySchema = partySchema
+  .pick({ personId: true, role: true, kind: true, userId: true })
+  .extend({ personal: personalEnvelopeSchema })
+  .strict();
+export type SealedParty = z.infer<typeof sealedPartySchema>;
+
+/** A party as a stored CaseSubmitted may hold it: sealed, or in clear from before encryption. */
+export const storedPartySchema = z.union([sealedPartySchema, partySchema]);
 
 const summonsClock = z.enum(['reportIn', 'respond']);
 

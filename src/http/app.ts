@@ -9,10 +9,12 @@ import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import type { Service } from '../service.js';
+import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuth } from './auth.js';
 import { registerCommandRoutes } from './command-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { JwksOptions } from './jwks.js';
+import { registerPrivacyRoutes } from './privacy-routes.js';
 import { frameworkProblem, installErrorHandling } from './problem.js';
 import { registerQueryRoutes } from './query-routes.js';
 import { problemSchema } from './schemas.js';
@@ -118,6 +120,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerHealthRoutes(app, options.service);
   registerCommandRoutes(app, options.service.cases);
   registerQueryRoutes(app, options.service);
+  registerAuditRoutes(app, options.service);
+  registerPrivacyRoutes(app, options.service);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

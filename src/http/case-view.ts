@@ -28,7 +28,7 @@ export function caseView(state: ExistingCase, revision: number): Record<string, 
   };
 }
 
-const maskedParty = Type.Object({
+export const maskedParty = Type.Object({
   personId: Type.String(),
   role: Type.String(),
   kind: Type.String(),
@@ -37,6 +37,9 @@ const maskedParty = Type.Object({
   idNumber: Type.Optional(Type.String()),
   address: Type.Optional(Type.String()),
   userId: Type.Optional(Type.String()),
+  erased: Type.Optional(
+    Type.Boolean({ description: 'the person was erased (crypto-shredding): the name reads [erased]' }),
+  ),
 });
 
 /**

@@ -6,6 +6,7 @@ import { type TSchema, Type } from 'typebox';
 import type { Actor } from '../commands/actor.js';
 import type { CaseCommand } from '../commands/case/commands.js';
 import type { CaseCommandHandler } from '../commands/handle-case-command.js';
+import { PERSONAL_FIELDS } from '../events/case-events.js';
 import { canonicalJson } from '../events/hash-chain.js';
 import { uuidv7 } from '../events/ids.js';
 import { deterministicId } from '../projections/deadline-process.js';
@@ -44,6 +45,25 @@ function parseIfMatch(value: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The request digest behind an idempotency key is stored in the event's metadata and outlives any
+ * erasure, so it never covers parties' personal data: hashing guesses must not confirm a name or phone.
+ */
+function impersonal(body: unknown): unknown {
+  if (!isObject(body) || !Array.isArray(body.parties)) return body;
+  const parties = body.parties.map((party) =>
+    isObject(party)
+      ? Object.fromEntries(
+          Object.entries(party).filter(([field]) => !(PERSONAL_FIELDS as readonly string[]).includes(field)),
+        )
+      : party,
+  );
+  return { ...body, parties };
+}
+
 export function commandContext(request: FastifyRequest, actor: Actor): CommandContext {
   if (!REQUEST_ID.test(request.id)) {
     throw new HttpProblem(
@@ -64,7 +84,9 @@ export function commandContext(request: FastifyRequest, actor: Actor): CommandCo
     key === undefined
       ? undefined
       : createHash('sha256')
-          .update(`${request.method} ${request.url.split('?')[0]} ${canonicalJson(request.body ?? {})}`)
+          .update(
+            `${request.method} ${request.url.split('?')[0]} ${canonicalJson(impersonal(request.body ?? {}))}`,
+          )
           .digest('hex');
   return {
     commandId,

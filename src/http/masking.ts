@@ -1,5 +1,5 @@
 // Personal data is masked in every answer (DESIGN.md §5): 138****5678. Only the recorded reveal call
-// (a later issue) shows it whole.
+// (privacy-routes.ts) shows it whole. An erased person reads '[erased]' whoever asks.
 import type { Party } from '../events/case-events.js';
 
 export function maskPhone(phone: string): string {
@@ -34,10 +34,25 @@ export interface MaskedParty {
   readonly idNumber?: string;
   readonly address?: string;
   readonly userId?: string;
+  /** The person's key was erased: there is nothing personal left to show. */
+  readonly erased?: boolean;
+}
+
+/** A party whose personal data is gone (erased) or was not opened (withheld): shown as it reads. */
+function unreadable(party: Party): MaskedParty {
+  return {
+    personId: party.personId,
+    role: party.role,
+    kind: party.kind,
+    name: party.name,
+    ...(party.userId ? { userId: party.userId } : {}),
+    ...(party.erased ? { erased: true } : {}),
+  };
 }
 
 /** Organisations' names are not personal data; people's names, phones, id numbers and addresses are. */
 export function maskParty(party: Party): MaskedParty {
+  if (party.erased || party.withheld) return unreadable(party);
   return {
     personId: party.personId,
     role: party.role,
@@ -48,4 +63,11 @@ export function maskParty(party: Party): MaskedParty {
     ...(party.address ? { address: maskAddress(party.address) } : {}),
     ...(party.userId ? { userId: party.userId } : {}),
   };
+}
+
+/** The party whole, as the recorded reveal shows it (an erased person still reads as erased). */
+export function revealParty(party: Party): MaskedParty {
+  if (party.erased || party.withheld) return unreadable(party);
+  const { erased: _erased, withheld: _withheld, ...whole } = party;
+  return whole;
 }

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { DomainError } from '../commands/domain-error.js';
 import { RevisionMismatchError } from '../commands/handle-case-command.js';
 import { AccessDeniedError } from '../commands/policy.js';
-import { InvalidEventError } from '../events/case-codec.js';
+import { EventDecodingError, InvalidEventError } from '../events/case-codec.js';
 import { ConcurrencyError, EventStoreError, InvalidAppendError } from '../events/errors.js';
 import { InvalidCursorError } from '../projections/case-list-query.js';
 import { ReadYourWritesTimeout } from '../projections/runner.js';
@@ -107,6 +107,10 @@ export function toProblem(error: unknown): Problem {
     return problem(error.code === 'payload_too_large' ? 413 : 400, error.code, error.message);
   if (error instanceof InvalidCursorError) return problem(400, error.code, error.message);
   if (error instanceof ReadYourWritesTimeout) return problem(503, error.code, error.message);
+  // A stored event that no longer reads (altered bytes, an envelope that does not authenticate): the
+  // details, logged, name the event; the client learns only that verification will find it.
+  if (error instanceof EventDecodingError)
+    return problem(500, 'event_unreadable', 'a stored event cannot be read; verifying the chain shows which');
   if (error instanceof EventStoreError && error.code === 'store_unavailable')
     return problem(503, error.code, 'the event store cannot be reached');
   const fastifyError = error as FastifyError;

@@ -155,7 +155,7 @@ function prepare(db: Database.Database, t: Names): (event: StoredEvent) => void 
     const row = rowOf.get(caseId);
     // The same event applied twice changes nothing: each row remembers the last position it took.
     if (row && stored.position <= row.last_position) return;
-    const event = decodeCaseEvent(stored);
+    const event = decodeCaseEvent(stored, { personalData: 'withhold' });
     if (event.type === 'CaseSubmitted') {
       const d = event.data;
       insertCase.run({

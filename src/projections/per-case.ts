@@ -28,7 +28,8 @@ export function perCaseApplier(model: PerCaseModel): (stored: StoredEvent) => vo
     if (!caseId) return;
     const last = model.lastPosition(caseId);
     if (last !== undefined && stored.position <= last) return;
-    const event = decodeCaseEvent(stored);
+    // No read model holds personal data: parties stay sealed, and rebuilds read no key.
+    const event = decodeCaseEvent(stored, { personalData: 'withhold' });
     if (event.type === 'CaseSubmitted') {
       model.submitted(caseId, event.data, stored);
       return;

@@ -1,6 +1,7 @@
 // Loads a case by folding its stream, keeping folded state per case so that a long case still takes
 // a command quickly. The cache is never trusted over the log: every load reads the stream from the
-// cached revision on, and a tail that does not chain onto the cached head discards the cache.
+// cached revision on, and a tail that does not chain onto the cached head discards the cache. Folded
+// state holds the parties' opened personal data, so an erasure forgets every case (forgetAll).
 import { decodeCaseEvent } from '../../events/case-codec.js';
 import type { EventStore, StoredEvent } from '../../events/event-store.js';
 import { GENESIS_HASH } from '../../events/hash-chain.js';
@@ -22,6 +23,11 @@ export interface LoadedCase {
   readonly headHash: string;
   /** Commands already applied to this case, with the revision and position of their last event. */
   readonly commands: ReadonlyMap<string, AppliedCommand>;
+  /**
+   * The repository's generation when the stream was read: state read before a forgetAll may hold
+   * personal data erased since, and is never cached again.
+   */
+  readonly generation: number;
 }
 
 const EMPTY: LoadedCase = {
@@ -30,10 +36,12 @@ const EMPTY: LoadedCase = {
   position: 0,
   headHash: GENESIS_HASH,
   commands: new Map(),
+  generation: 0,
 };
 
 export class CaseRepository {
   private readonly cache = new Map<string, LoadedCase>();
+  private generation = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -42,14 +50,15 @@ export class CaseRepository {
 
   async load(caseId: string): Promise<LoadedCase> {
     const cached = this.cache.get(caseId);
-    const loaded = cached ? await this.catchUp(caseId, cached) : await this.fold(caseId, EMPTY);
+    const empty = { ...EMPTY, generation: this.generation };
+    const loaded = cached ? await this.catchUp(caseId, cached, empty) : await this.fold(caseId, empty);
     this.remember(caseId, loaded);
     return loaded;
   }
 
   remember(caseId: string, loaded: LoadedCase): void {
     this.cache.delete(caseId);
-    if (loaded.revision < 0) return;
+    if (loaded.revision < 0 || loaded.generation !== this.generation) return;
     if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(caseId, loaded);
   }
@@ -58,19 +67,26 @@ export class CaseRepository {
     this.cache.delete(caseId);
   }
 
-  private async catchUp(caseId: string, cached: LoadedCase): Promise<LoadedCase> {
+  /** Forgets every case, including those being read right now (a person's key was erased). */
+  forgetAll(): void {
+    this.generation += 1;
+    this.cache.clear();
+  }
+
+  private async catchUp(caseId: string, cached: LoadedCase, empty: LoadedCase): Promise<LoadedCase> {
     // The store may know the stream's head for certain (it wrote it and nobody else wrote since).
     if (this.store.knownRevision?.(caseStream(caseId)) === cached.revision) return cached;
     try {
       return await this.fold(caseId, cached);
     } catch (error) {
       if (!(error instanceof StaleCache)) throw error;
-      return this.fold(caseId, EMPTY);
+      return this.fold(caseId, empty);
     }
   }
 
   private async fold(caseId: string, from: LoadedCase): Promise<LoadedCase> {
     let { state, revision, position, headHash } = from;
+    const { generation } = from;
     // The cached map grows in place: it only ever gains commands that are in the log, and copying it
     // for every command would cost more the longer the case.
     const commands =
@@ -95,7 +111,7 @@ export class CaseRepository {
       if ((error as { code?: string }).code !== 'stream_not_found') throw error;
       if (from.revision >= 0) throw new StaleCache();
     }
-    return { state, revision, position, headHash, commands };
+    return { state, revision, position, headHash, commands, generation };
   }
 }
 
