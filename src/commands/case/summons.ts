@@ -92,20 +92,22 @@ export function respond(
   return [caseEvent('DepartmentResponded', { departmentId, by, summary, at: context.meta.occurredAt })];
 }
 
+/** A summons still pending or reported in: the ones a department may decline or the case release. */
+function openSummons(state: CaseState, departmentId: string): void {
+  const summons = summonsOf(existing(state), departmentId);
+  if (!OPEN_SUMMONS.has(summons.status)) {
+    throw new DomainError('summons_closed', `the summons of ${departmentId} is already ${summons.status}`);
+  }
+}
+
 export function decline(
   command: CaseCommandOf<'DeclineSummons'>,
   state: CaseState,
   context: DecisionContext,
 ): CaseEvent[] {
-  const found = existing(state);
-  const summons = summonsOf(found, command.departmentId);
+  summonsOf(existing(state), command.departmentId);
   const by = asLiaisonOf(context, command.departmentId);
-  if (!OPEN_SUMMONS.has(summons.status)) {
-    throw new DomainError(
-      'summons_closed',
-      `the summons of ${command.departmentId} is already ${summons.status}`,
-    );
-  }
+  openSummons(state, command.departmentId);
   const { departmentId, reason } = command;
   return [caseEvent('SummonsDeclined', { departmentId, by, reason, at: context.meta.occurredAt })];
 }
@@ -115,14 +117,7 @@ export function release(
   state: CaseState,
   context: DecisionContext,
 ): CaseEvent[] {
-  const found = existing(state);
-  const summons = summonsOf(found, command.departmentId);
-  if (!OPEN_SUMMONS.has(summons.status)) {
-    throw new DomainError(
-      'summons_closed',
-      `the summons of ${command.departmentId} is already ${summons.status}`,
-    );
-  }
+  openSummons(state, command.departmentId);
   const { departmentId, reason } = command;
   return [caseEvent('SummonsReleased', { departmentId, reason, at: context.meta.occurredAt })];
 }
