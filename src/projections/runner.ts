@@ -105,12 +105,28 @@ export class ProjectionRunner {
   }
 
   private async follow(): Promise<void> {
-    this.subscription = this.store.subscribeToAll({ after: this.readModels.checkpoint() });
-    for await (const event of this.subscription) {
-      this.buffer.push(event);
-      if (this.buffer.length >= MAX_BATCH) this.flush();
-      else this.scheduleFlush();
-      if (this.failure) break;
+    const after = this.readModels.checkpoint();
+    this.subscription = this.store.subscribeToAll({ after });
+    try {
+      for await (const event of this.subscription) {
+        this.buffer.push(event);
+        if (this.buffer.length >= MAX_BATCH) this.flush();
+        else this.scheduleFlush();
+        if (this.failure) break;
+      }
+    } catch (error) {
+      // The log itself could not be read (a row that no longer parses, a store gone away): stop and
+      // say where, rather than let the rejection take the whole service down.
+      this.flush();
+      const position = this.readModels.checkpoint();
+      this.failure ??= new ProjectionFailedError(
+        'runner',
+        position + 1,
+        '',
+        'an unreadable event after the checkpoint',
+        error,
+      );
+      this.changes.emit('failed', this.failure);
     }
   }
 
