@@ -10,6 +10,7 @@ import { CaseCommandHandler } from '../src/commands/handle-case-command.js';
 import { DirectoryCommandHandler } from '../src/commands/handle-directory-command.js';
 import { openSqliteEventStore, type SqliteEventStore } from '../src/events/sqlite/sqlite-event-store.js';
 import { adapterAppends } from './event-store.bench.js';
+import { benchIntake } from './fixtures.js';
 import { type Figure, rate } from './report.js';
 
 const SECTION = 'command handler';
@@ -47,19 +48,6 @@ export async function withDirectory(store: SqliteEventStore): Promise<void> {
   );
 }
 
-const intake = (caseId: string): CaseCommand => ({
-  type: 'SubmitCase',
-  caseId,
-  kind: 'dispute',
-  category: 'neighbour',
-  title: '楼道堆放杂物',
-  description: '居民反映楼道堆放杂物，存在消防隐患。',
-  channel: 'gridPatrol',
-  location: { orgUnitId: 'grid-1' },
-  parties: [{ personId: `${caseId}-p1`, role: 'complainant', kind: 'person', name: '张伟' }],
-  urgency: 'normal',
-});
-
 let noteCounter = 0;
 function note(): CaseCommand {
   noteCounter += 1;
@@ -68,7 +56,7 @@ function note(): CaseCommand {
 
 /** A case with `events` events: intake, acceptance, then notes. */
 async function caseOf(handler: CaseCommandHandler, caseId: string, events: number): Promise<void> {
-  await handler.handle({ caseId, command: intake(caseId), actor: gridWorker });
+  await handler.handle({ caseId, command: benchIntake(caseId), actor: gridWorker });
   await handler.handle({ caseId, command: { type: 'AcceptCase', handlingMode: 'onSite' }, actor: mediator });
   for (let i = 2; i < events; i += 1) await handler.handle({ caseId, command: note(), actor: mediator });
 }

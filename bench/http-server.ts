@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Actor } from '../src/commands/actor.js';
-import type { CaseCommand } from '../src/commands/case/commands.js';
 import { parseConfig } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
 import { signToken } from '../src/http/auth.js';
 import { openService, type Service } from '../src/service.js';
+import { benchIntake } from './fixtures.js';
 
 const admin: Actor = { id: 'admin', role: 'admin', scope: 'district-1' };
 const gridWorker: Actor = { id: 'grid-wang', role: 'gridWorker', scope: 'grid-1' };
@@ -30,24 +30,11 @@ async function createDirectory(service: Service): Promise<void> {
   for (const unit of units) await service.directory.handle({ type: 'CreateOrgUnit', unit }, admin);
 }
 
-const intake = (caseId: string): CaseCommand => ({
-  type: 'SubmitCase',
-  caseId,
-  kind: 'dispute',
-  category: 'neighbour',
-  title: '楼道堆放杂物',
-  description: '居民反映楼道堆放杂物，存在消防隐患。',
-  channel: 'gridPatrol',
-  location: { orgUnitId: 'grid-1' },
-  parties: [{ personId: `${caseId}-p1`, role: 'complainant', kind: 'person', name: '张伟' }],
-  urgency: 'normal',
-});
-
 /** Accepted cases in grid-1, where the mediator of community-sunrise may add notes. */
 async function createCases(service: Service): Promise<string[]> {
   const actor: Actor = { id: mediator.sub, role: mediator.role, scope: mediator.scope };
   const open = async (caseId: string): Promise<void> => {
-    await service.cases.handle({ caseId, command: intake(caseId), actor: gridWorker });
+    await service.cases.handle({ caseId, command: benchIntake(caseId), actor: gridWorker });
     await service.cases.handle({ caseId, command: { type: 'AcceptCase', handlingMode: 'onSite' }, actor });
   };
   const caseIds = Array.from({ length: caseCount }, (_, i) => `http-${i}`);

@@ -14,6 +14,7 @@ import { type CaseListFilter, listCases } from '../src/projections/case-list-que
 import { liveNames, ReadModels } from '../src/projections/read-models.js';
 import { rebuild } from '../src/projections/rebuild.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
+import { benchIntake } from './fixtures.js';
 import { withDirectory } from './handler.bench.js';
 import { type Figure, rate } from './report.js';
 
@@ -75,23 +76,6 @@ async function rebuildFigures(dir: string): Promise<Figure[]> {
       target: '≥ 50,000 events/s',
     },
   ];
-}
-
-function benchIntake(caseId: string) {
-  return {
-    type: 'SubmitCase' as const,
-    caseId,
-    kind: 'dispute' as const,
-    category: 'neighbour',
-    title: '楼道堆放杂物',
-    description: '居民反映楼道堆放杂物，存在消防隐患。',
-    channel: 'gridPatrol' as const,
-    location: { orgUnitId: 'grid-1' },
-    parties: [
-      { personId: `${caseId}-p`, role: 'complainant' as const, kind: 'person' as const, name: '张伟' },
-    ],
-    urgency: 'normal' as const,
-  };
 }
 
 const STATUSES = ['submitted', 'accepted', 'resolved', 'closed'];
