@@ -28,8 +28,10 @@ export class SqliteAppender {
   private readonly findEvent: Database.Statement<[string], { stream_id: number; revision: number }>;
   private readonly idsFrom: Database.Statement<[number, number, number], { id: string; position: number }>;
   private readonly insertEvent: Database.Statement<[number, number, string, string, string, string, number]>;
+  /** Prepared once: db.pragma() prepares its statement on every call, which showed under load. */
+  private readonly dataVersionQuery: Database.Statement<[], number>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.findStream = db.prepare(
       'SELECT s.id, (SELECT max(revision) FROM events WHERE stream_id = s.id) AS revision FROM streams s WHERE name = ?',
     );
@@ -38,15 +40,20 @@ export class SqliteAppender {
     this.idsFrom = db.prepare(
       'SELECT id, position FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
     );
+    this.dataVersionQuery = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.insertEvent = db.prepare(
       `INSERT INTO events (stream_id, revision, id, type, data, metadata, recorded_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
+  private dataVersionNow(): number {
+    return this.dataVersionQuery.get()!;
+  }
+
   /** Call inside a write transaction, before any append. */
   forgetIfChangedElsewhere(): void {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const version = this.dataVersionNow();
     if (version !== this.dataVersion || this.heads.size > MAX_CACHED_HEADS) this.heads.clear();
     this.dataVersion = version;
   }
@@ -55,9 +62,7 @@ export class SqliteAppender {
   knownRevision(stream: string): number | undefined {
     const cached = this.heads.get(stream);
     if (!cached) return undefined;
-    return (this.db.pragma('data_version', { simple: true }) as number) === this.dataVersion
-      ? cached.revision
-      : undefined;
+    return this.dataVersionNow() === this.dataVersion ? cached.revision : undefined;
   }
 
   /** After a rollback the cached heads may name revisions that were never committed. */
