@@ -2,7 +2,7 @@
 // directory (BENCH_HTTP_DATA_DIR, or a new one; embedded SQLite, synchronous FULL), the app without
 // logging and with a rate limit out of reach, the directory and BENCH_HTTP_CASES (300) accepted cases.
 // Prints { port, token, caseIds } as one JSON line when ready. Messages: 'sampleLag' starts watching
-// the projection lag; 'stop' (also SIGTERM, or losing the parent) prints the lag as one JSON line,
+// the projection lag; 'status' prints memory, log size and lag (the soak); 'stop' (also SIGTERM, or losing the parent) prints the lag as one JSON line,
 // closes everything and exits.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -72,6 +72,28 @@ class LagWatch {
   }
 }
 
+/**
+ * For the soak: memory (after a full collection when node runs with --expose-gc, so that what is left
+ * is what the server holds on to), the events in the log and the projection lag, as one JSON line.
+ */
+async function printStatus(): Promise<void> {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  collect?.();
+  const memory = process.memoryUsage();
+  const status = service.runner.status();
+  const events = (await service.store.headPosition()) ?? 0;
+  console.log(
+    JSON.stringify({
+      rssMiB: memory.rss / 2 ** 20,
+      heapUsedMiB: memory.heapUsed / 2 ** 20,
+      collected: collect !== undefined,
+      events,
+      lagMs: status.lagMs,
+      running: status.running,
+    }),
+  );
+}
+
 const dir = process.env.BENCH_HTTP_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'casetrail-bench-http-'));
 const config = parseConfig({
   CASETRAIL_DATA_DIR: dir,
@@ -106,7 +128,11 @@ async function stop(failed = false): Promise<void> {
 }
 // The parent may be gone when the lag is printed.
 process.stdout.on('error', () => undefined);
-process.on('message', (message) => (message === 'sampleLag' ? lag.start() : void stop()));
+process.on('message', (message) => {
+  if (message === 'sampleLag') lag.start();
+  else if (message === 'status') void printStatus();
+  else void stop();
+});
 process.on('disconnect', () => void stop());
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());

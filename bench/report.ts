@@ -25,7 +25,8 @@ function formatValue(value: number): string {
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
 }
 
-export function printFigures(figures: readonly Figure[]): void {
+/** The figures as a markdown table, one line per row. */
+export function formatFigures(figures: readonly Figure[]): string[] {
   const rows = figures.map((figure) => [
     figure.section,
     figure.name,
@@ -41,7 +42,5 @@ export function printFigures(figures: readonly Figure[]): void {
   );
   const line = (cells: readonly string[]): string =>
     `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
-  for (const row of rows) console.log(line(row));
+  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)];
 }
