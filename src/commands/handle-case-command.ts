@@ -106,6 +106,11 @@ export class CaseCommandHandler {
       if (!(error instanceof ConcurrencyError)) throw error;
       this.cases.forget(request.caseId);
       if (request.expectedRevision !== undefined) {
+        // The write that won may be this very command, retried through another instance: the caller
+        // then gets its first answer, as any retry with its key does, rather than a 412 for its own write.
+        const reloaded = await this.cases.load(request.caseId);
+        if (request.commandId !== undefined && reloaded.commands.has(request.commandId))
+          return this.decideAndAppend(request, reloaded);
         throw new RevisionMismatchError(
           request.expectedRevision,
           typeof error.actual === 'number' ? error.actual : -1,
@@ -131,14 +136,16 @@ export class CaseCommandHandler {
       const { revision, position } = applied;
       return { caseId, revision, position, events: [], replayed: true, state: loaded.state };
     }
-    if (request.expectedRevision !== undefined && request.expectedRevision !== loaded.revision) {
-      throw new RevisionMismatchError(request.expectedRevision, loaded.revision);
-    }
     const directory = await this.options.directory.view(
       orgUnitsOf(command, loaded.state),
       departmentsOf(command),
     );
     authorize(actor, command, loaded.state, directory);
+    // Only after authorizing: a 412 names the case's revision, so it must not tell someone who may not
+    // see the case that it exists, or how far it has come (they get the 404 anyone else gets).
+    if (request.expectedRevision !== undefined && request.expectedRevision !== loaded.revision) {
+      throw new RevisionMismatchError(request.expectedRevision, loaded.revision);
+    }
     const mergeTarget =
       command.type === 'MergeCase' ? await this.mergeTargetFor(command.intoCaseId, actor) : undefined;
     const meta = {

@@ -107,13 +107,15 @@ export class PersonKeyStore implements PersonKeys {
    */
   erase(personId: string): PersonKeyStatus | undefined {
     const erasedAt = this.clock().toISOString();
-    const status = this.db.transaction(() => {
-      const found = this.status(personId);
-      if (!found || found.erasedAt) return found;
-      this.overwrite.run(personId);
-      this.forget.run(erasedAt, personId);
-      return { ...found, erasedAt };
-    })();
+    const status = this.db
+      .transaction(() => {
+        const found = this.status(personId);
+        if (!found || found.erasedAt) return found;
+        this.overwrite.run(personId);
+        this.forget.run(erasedAt, personId);
+        return { ...found, erasedAt };
+      })
+      .immediate(); // read then write: a deferred transaction could not upgrade if another process wrote
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     return status;
   }

@@ -55,7 +55,9 @@ export async function rebuild(
         (e) => e.position <= target,
       );
       if (page.length === 0) break;
-      applyPage(page);
+      // BEGIN IMMEDIATE: the models read before they write, and a deferred transaction that reads
+      // while the live runner commits cannot upgrade to a write (SQLITE_BUSY_SNAPSHOT, no waiting).
+      applyPage.immediate(page);
       events += page.length;
       position = page.at(-1)!.position;
       onProgress?.(position, target);

@@ -2,6 +2,7 @@
 // applied as one batch in one read-model transaction together with the checkpoint, so a crash can
 // never apply an event twice or lose one. A projection that fails stops the runner and names the event.
 import { EventEmitter } from 'node:events';
+import type Database from 'better-sqlite3';
 import type { EventStore, StoredEvent, Subscription } from '../events/event-store.js';
 import { caseIdOf, type ProjectedChange, type Projection, ProjectionFailedError } from './projection.js';
 import { liveNames, type ReadModels } from './read-models.js';
@@ -36,7 +37,7 @@ export class ProjectionRunner {
   private appliers: Array<{ name: string; apply: (event: StoredEvent) => void }> = [];
   private readonly lags: number[] = [];
   private loop: Promise<void> | undefined;
-  private applyBatch: (batch: readonly StoredEvent[]) => number;
+  private applyBatch: Database.Transaction<(batch: readonly StoredEvent[]) => number>;
 
   constructor(
     private readonly store: EventStore,
@@ -142,7 +143,10 @@ export class ProjectionRunner {
     const batch = this.buffer;
     this.buffer = [];
     try {
-      this.applyBatch(batch);
+      // BEGIN IMMEDIATE: the batch reads the checkpoint before it writes, and a deferred transaction
+      // whose snapshot another process (a second instance, a rebuild) has moved past cannot upgrade to a
+      // writer: SQLite refuses it at once with "database is locked" instead of waiting its busy timeout.
+      this.applyBatch.immediate(batch);
     } catch (error) {
       this.failure =
         error instanceof ProjectionFailedError
