@@ -17,6 +17,8 @@ export interface Problem {
   readonly detail?: string;
   readonly errors?: ReadonlyArray<{ readonly field: string; readonly message: string }>;
   readonly instance?: string;
+  /** On 412: the revision the case is at now, so that a client can reload exactly that. */
+  readonly currentRevision?: number;
 }
 
 const TITLES: Readonly<Record<number, string>> = {
@@ -93,7 +95,13 @@ function validationProblem(error: FastifyError): Problem {
 export function toProblem(error: unknown): Problem {
   if (error instanceof HttpProblem) return error.problem;
   if (error instanceof AccessDeniedError) return problem(error.status, error.code, error.message);
-  if (error instanceof RevisionMismatchError) return problem(412, error.code, error.message);
+  if (error instanceof RevisionMismatchError)
+    return problem(
+      412,
+      error.code,
+      error.message,
+      error.actual >= 0 ? { currentRevision: error.actual } : {},
+    );
   if (error instanceof InvalidEventError) {
     return problem(400, 'validation_failed', error.message, {
       errors: error.fields.map((f) => ({ field: f.split(':')[0] ?? f, message: f })),

@@ -9,6 +9,9 @@ export const problemSchema = Type.Object(
     code: Type.String({ description: 'stable: clients match on it' }),
     detail: Type.Optional(Type.String()),
     instance: Type.Optional(Type.String()),
+    currentRevision: Type.Optional(
+      Type.Integer({ description: 'on 412 revision_mismatch: the revision the case is at now' }),
+    ),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details', additionalProperties: true },

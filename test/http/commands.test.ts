@@ -710,7 +710,14 @@ async function walkStep(t: Test, h: HttpHarness, w: World, step: Step, index: nu
 
   // A revision the case is not at: the one before, or for a new or fresh case the one after.
   const stale = { 'if-match': `"${revision > 0 ? revision - 1 : revision + 1}"` };
-  refused(t, await send(h, step.actor, request, stale), 412, 'revision_mismatch', 'a stale If-Match');
+  const mismatch = refused(
+    t,
+    await send(h, step.actor, request, stale),
+    412,
+    'revision_mismatch',
+    'a stale If-Match',
+  );
+  if (revision >= 0) t.equal(mismatch.currentRevision, revision, 'the 412 names the revision the case is at');
   const longKey = { 'idempotency-key': 'k'.repeat(256) };
   refused(t, await send(h, step.actor, request, longKey), 400, 'validation_failed', 'a 256-character key');
 
