@@ -1,4 +1,5 @@
-// /health: the process answers. /ready: the event store answers and the read models are caught up.
+// /health: the process answers. /ready: the event store answers and the read models are caught up
+// (and not ahead of it).
 import type { FastifyInstance } from 'fastify';
 import type { Service } from '../service.js';
 import { problem, sendProblem } from './problem.js';
@@ -24,6 +25,18 @@ export function registerHealthRoutes(app: FastifyInstance, service: Service): vo
       return sendProblem(reply, problem(503, 'projection_failed', projections.failure.message));
     }
     const behind = head - projections.checkpoint;
+    if (behind < 0) {
+      // Only a log that lost events, or read models built from another log, gets here: their answers
+      // would show what the log does not hold.
+      return sendProblem(
+        reply,
+        problem(
+          503,
+          'projections_ahead',
+          `the read models are at position ${projections.checkpoint}, past the log's head ${head}: rebuild them from this log`,
+        ),
+      );
+    }
     if (behind > READY_LAG_POSITIONS) {
       return sendProblem(
         reply,

@@ -22,6 +22,12 @@ t.test('/health and /ready', async (t) => {
   const ready = await h.app.inject({ url: '/ready' });
   t.equal(ready.statusCode, 200);
   t.match(ready.json(), { status: 'ready', store: { reachable: true }, projections: { behind: 0 } });
+
+  // Read models past the log's head were built from another log, or the log lost events.
+  h.service.readModels.db.prepare('UPDATE checkpoints SET position = position + 5').run();
+  const ahead = await h.app.inject({ url: '/ready' });
+  t.equal(ahead.statusCode, 503, ahead.body);
+  t.equal(ahead.json().code, 'projections_ahead');
 });
 
 t.test('a command through HTTP: 201 with ids, ETag, and the case read back masked', async (t) => {
