@@ -21,7 +21,7 @@ import { authenticate } from './auth.js';
 import { commandContext } from './command-routes.js';
 import { HttpProblem, problem } from './problem.js';
 import { caseAsOf } from './query-case.js';
-import { forbidden, idParam, integerIn, invalidQuery, signedIn } from './query-params.js';
+import { caseIdParam, forbidden, integerIn, invalidQuery, signedIn } from './query-params.js';
 import { errorResponses } from './schemas.js';
 
 const CASE_OVERSEERS: readonly Role[] = ['auditor', 'chair', 'supervisor'];
@@ -60,7 +60,7 @@ const caseRoute = (operationId: string, summary: string, response: object, query
     summary,
     tags: ['audit'],
     security: [{ bearer: [] }],
-    params: Type.Object({ id: idParam }),
+    params: Type.Object({ id: caseIdParam }),
     ...(querystring ? { querystring } : {}),
     response: { 200: response, ...errorResponses },
   },

@@ -13,7 +13,7 @@ import { authenticate } from './auth.js';
 import { caseView, caseViewSchema } from './case-view.js';
 import { HttpProblem, problem } from './problem.js';
 import {
-  idParam,
+  caseIdParam,
   instantOf,
   instantParam,
   integerIn,
@@ -88,7 +88,7 @@ export function registerCaseRoute(app: FastifyInstance, service: Service): void 
           'The case replayed from its stream, now or (?revision= or ?at=) as it stood then; personal data masked',
         tags: ['cases'],
         security: [{ bearer: [] }],
-        params: Type.Object({ id: idParam }),
+        params: Type.Object({ id: caseIdParam }),
         querystring: query,
         response: { 200: caseViewSchema, ...errorResponses },
       },

@@ -7,6 +7,7 @@ import type { Actor } from '../commands/actor.js';
 import { ProjectionFailedError } from '../projections/projection.js';
 import type { Service } from '../service.js';
 import { authenticate } from './auth.js';
+import { ID_PATTERN } from './command-table.js';
 import { HttpProblem, problem } from './problem.js';
 
 /** How long a query waits for the read models to reach the position it was asked to read. */
@@ -20,6 +21,8 @@ export const slugParam = (description?: string) =>
     ...(description ? { description } : {}),
   });
 export const idParam = Type.String({ minLength: 1, maxLength: 200 });
+/** A case id in a path: the same shape the command routes accept, so no other id can name a case. */
+export const caseIdParam = Type.String({ minLength: 1, maxLength: 200, pattern: ID_PATTERN });
 export const integerParam = (description: string) => Type.String({ pattern: '^[0-9]{1,15}$', description });
 /** An instant with its offset: 2026-03-02T09:00:00+08:00 or 2026-03-02T01:00:00Z. */
 export const instantParam = (description: string) =>

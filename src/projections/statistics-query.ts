@@ -77,7 +77,8 @@ const FORMATS: Readonly<Record<Period, string>> = { day: '%Y-%m-%d', week: '%G-W
 const bucket = (column: string, period: Period): string =>
   `strftime('${FORMATS[period]}', ${column}, '+8 hours')`;
 const DAY_MS = 86_400_000;
-const MAX_RANGE_DAYS = 36_600;
+/** About 1,100 periods at the most, so that one answer stays small and quick to build. */
+const MAX_RANGE_DAYS: Readonly<Record<Period, number>> = { day: 1_100, week: 7_700, month: 36_600 };
 
 type Params = Record<string, string | null>;
 
@@ -208,8 +209,11 @@ function periodsBetween(db: Database.Database, q: StatisticsQuery): string[] {
   if (!q.from || !q.to) return [];
   const from = q.from.getTime();
   const to = q.to.getTime();
-  if ((to - from) / DAY_MS > MAX_RANGE_DAYS) {
-    throw new RangeError(`a statistics range spans at most ${MAX_RANGE_DAYS} days`);
+  const maxDays = MAX_RANGE_DAYS[q.period];
+  if ((to - from) / DAY_MS > maxDays) {
+    throw new RangeError(
+      `a statistics range by ${q.period} spans at most ${maxDays.toLocaleString('en-US')} days`,
+    );
   }
   const instants: string[] = [];
   for (let at = from; at < to; at += DAY_MS) instants.push(new Date(at).toISOString());

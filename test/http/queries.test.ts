@@ -201,6 +201,10 @@ t.test('out-of-range and malformed query parameters are 400 problems', async (t)
     ['/api/v1/cases?staus=accepted', 'validation_failed'],
     ['/api/v1/cases?position=-1', 'validation_failed'],
     ['/api/v1/cases/leak?revision=-1', 'validation_failed'],
+    // No id a command route would refuse can name a case in a read either.
+    ['/api/v1/cases/%00', 'validation_failed'],
+    ['/api/v1/cases/a%20b/history', 'validation_failed'],
+    ['/api/v1/cases/..%2Fevents/verify', 'validation_failed'],
     ['/api/v1/cases/leak?at=yesterday', 'validation_failed'],
     ['/api/v1/cases/leak?at=2026-13-45T00:00:00Z', 'validation_failed'],
     [`/api/v1/cases/leak?revision=0&at=${encodeURIComponent(T0)}`, 'validation_failed'],
@@ -208,6 +212,9 @@ t.test('out-of-range and malformed query parameters are 400 problems', async (t)
     ['/api/v1/stats?period=year', 'validation_failed'],
     ['/api/v1/stats?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z', 'validation_failed'],
     ['/api/v1/stats?from=1900-01-01T00:00:00Z&to=2200-01-01T00:00:00Z&period=day', 'validation_failed'],
+    // A century by day would be 36,600 periods in one answer; by month it is 1,200 and allowed.
+    ['/api/v1/stats?from=1950-01-01T00:00:00Z&to=2050-01-01T00:00:00Z&period=day', 'validation_failed'],
+    ['/api/v1/stats?from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&period=week', 'validation_failed'],
   ];
   for (const [url, code] of cases) {
     const response = await h.as(actors.auditor, { url });
@@ -336,6 +343,12 @@ t.test('statistics within the caller’s scope', async (t) => {
   t.equal(district.json().periods[0].whistles, 2);
   const river = await stats(actors.auditor, '?orgUnit=community-river&period=day');
   t.match(river.json(), { orgUnitId: 'community-river', periods: [{ period: '2026-03-02', whistles: 1 }] });
+  const century = await stats(
+    actors.chair,
+    '?period=month&from=1950-01-01T00:00:00%2B08:00&to=2050-01-01T00:00:00%2B08:00',
+  );
+  t.equal(century.statusCode, 200, 'a century by month is allowed');
+  t.equal(century.json().periods.length, 1200, 'and lists its 1,200 months');
   const range = await stats(
     actors.chair,
     '?period=day&from=2026-03-01T00:00:00%2B08:00&to=2026-03-04T00:00:00%2B08:00&category=neighbour',
