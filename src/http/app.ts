@@ -15,7 +15,7 @@ import { registerCommandRoutes } from './command-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { JwksOptions } from './jwks.js';
 import { registerPrivacyRoutes } from './privacy-routes.js';
-import { frameworkProblem, installErrorHandling } from './problem.js';
+import { frameworkProblem, HttpProblem, installErrorHandling, problem } from './problem.js';
 import { registerQueryRoutes } from './query-routes.js';
 import { problemSchema } from './schemas.js';
 
@@ -66,6 +66,24 @@ function loggerOptions(options: AppOptions): FastifyServerOptions['logger'] {
   };
 }
 
+/**
+ * JSON in UTF-8 only (RFC 8259 §8.1): a body declared in another charset would otherwise be read as
+ * UTF-8 and stored garbled. Everything else is fastify's own parser, with its prototype-poisoning checks.
+ */
+function acceptUtf8JsonOnly(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      const detail = `JSON is read as UTF-8; charset=${charset.slice(0, 40)} is not accepted`;
+      done(new HttpProblem(problem(415, 'unsupported_media_type', detail)), undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+}
+
 /** Rate limits are per token: a hash of the bearer, so the token itself is not kept as a key. */
 function rateKey(request: { headers: Record<string, unknown>; ip: string }): string {
   const authorization = request.headers.authorization;
@@ -84,6 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: frameworkProblem,
   });
   installErrorHandling(app);
+  acceptUtf8JsonOnly(app);
   app.addSchema(problemSchema);
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(underPressure, {

@@ -146,6 +146,15 @@ t.test('bodies that are not JSON are a 415', async (t) => {
     const intake = { url: '/api/v1/cases', body: json(intakeBody()), contentType, actor: actors.gridWorker };
     refused(t, await send(h, intake), `intake, ${label}`, 415, 'unsupported_media_type');
   }
+  // JSON declared in another charset would be read as UTF-8 and stored garbled.
+  for (const contentType of ['application/json; charset=utf-16', 'application/json; charset="latin1"']) {
+    const note = { url: notes, body: json({ text: '上门走访' }), contentType };
+    refused(t, await send(h, note), contentType, 415, 'unsupported_media_type');
+  }
+  for (const contentType of ['application/json; charset=UTF-8', 'application/json;charset="utf-8"']) {
+    const sent = await send(h, { url: notes, body: json({ text: '上门走访' }), contentType });
+    t.equal(sent.res.statusCode, 201, `${contentType} is UTF-8: accepted (${sent.res.body.slice(0, 200)})`);
+  }
   const leave = { method: 'DELETE' as const, url: `/api/v1/cases/${a}/participants/x`, body: 'x' };
   refused(
     t,
