@@ -2,7 +2,8 @@
 // directory (BENCH_HTTP_DATA_DIR, or a new one; embedded SQLite, synchronous FULL), the app without
 // logging and with a rate limit out of reach, the directory and BENCH_HTTP_CASES (300) accepted cases.
 // Prints { port, token, caseIds } as one JSON line when ready. Messages: 'sampleLag' starts watching
-// the projection lag; 'status' prints memory, log size and lag (the soak); 'stop' (also SIGTERM, or losing the parent) prints the lag as one JSON line,
+// the projection lag; 'status' prints memory, log size and lag (the soak), 'forgetCases' the same after
+// dropping the cache of folded cases; 'stop' (also SIGTERM, or losing the parent) prints the lag as one JSON line,
 // closes everything and exits.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -131,7 +132,10 @@ process.stdout.on('error', () => undefined);
 process.on('message', (message) => {
   if (message === 'sampleLag') lag.start();
   else if (message === 'status') void printStatus();
-  else void stop();
+  else if (message === 'forgetCases') {
+    service.cases.cases.forgetAll();
+    void printStatus();
+  } else void stop();
 });
 process.on('disconnect', () => void stop());
 process.on('SIGTERM', () => void stop());
