@@ -98,7 +98,8 @@ async function printStatus(): Promise<void> {
 const dir = process.env.BENCH_HTTP_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'casetrail-bench-http-'));
 const config = parseConfig({
   CASETRAIL_DATA_DIR: dir,
-  CASETRAIL_SQLITE_SYNCHRONOUS: 'FULL',
+  // FULL unless BENCH_HTTP_SYNCHRONOUS says otherwise (to see what the fsync costs, not to publish).
+  CASETRAIL_SQLITE_SYNCHRONOUS: process.env.BENCH_HTTP_SYNCHRONOUS ?? 'FULL',
   HOST: '127.0.0.1',
   PORT: '0',
   LOG_LEVEL: 'silent',

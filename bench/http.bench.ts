@@ -2,7 +2,8 @@
 // durable casetrail server spread over a few hundred cases, beside a bare fastify route with a
 // validated JSON body, each server in its own process, at 50 and 100 connections; and the projection
 // lag under that load. BENCH_HTTP_SECONDS (10) per measured run, after 2 s of warm-up;
-// BENCH_HTTP_CPU_PROF=<dir> writes a CPU profile of each server there.
+// BENCH_HTTP_CPU_PROF=<dir> writes a CPU profile of each server there; BENCH_HTTP_SYNCHRONOUS=NORMAL
+// runs the casetrail server without the fsync of each commit.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,9 @@ const SECTION = 'HTTP';
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const WARM_UP_SECONDS = 2;
 const CONNECTIONS = [50, 100] as const;
+const synchronous = process.env.BENCH_HTTP_SYNCHRONOUS?.toUpperCase() ?? 'FULL';
+/** BENCH_HTTP_SYNCHRONOUS=NORMAL shows what the fsync costs; such figures are not durable, and say so. */
+const DURABILITY = synchronous === 'FULL' ? 'durable' : `synchronous=${synchronous}, not durable`;
 const NOTE = JSON.stringify({ text: '网格员已上门劝导，约定周五前清理完毕。' });
 
 interface Target {
@@ -112,7 +116,7 @@ function bareFigures(connections: number, result: LoadResult): Figure[] {
 function notesFigures(connections: number, run: NotesRun, bare: LoadResult): Figure[] {
   const { result, lag } = run;
   const targeted = connections === CONNECTIONS[0];
-  const name = `POST /api/v1/cases/{id}/notes, ${run.cases} cases, durable, ${connections} connections`;
+  const name = `POST /api/v1/cases/{id}/notes, ${run.cases} cases, ${DURABILITY}, ${connections} connections`;
   const when = <T>(value: T): { target?: T } => (targeted ? { target: value } : {});
   return [
     {

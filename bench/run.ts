@@ -23,7 +23,13 @@ if (only && !(only in sections)) {
   console.error(`BENCH_ONLY=${only}: no such section; there are ${Object.keys(sections).join(', ')}`);
   process.exit(2);
 }
-const settings = ['BENCH_SCALE', 'BENCH_CASES', 'BENCH_HTTP_SECONDS', 'BENCH_HTTP_CASES']
+const settings = [
+  'BENCH_SCALE',
+  'BENCH_CASES',
+  'BENCH_HTTP_SECONDS',
+  'BENCH_HTTP_CASES',
+  'BENCH_HTTP_SYNCHRONOUS',
+]
   .filter((name) => process.env[name] !== undefined)
   .map((name) => `${name}=${process.env[name]}`);
 const command = [...(only ? [`BENCH_ONLY=${only}`] : []), ...settings, 'npm run bench'].join(' ');
