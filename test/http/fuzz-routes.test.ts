@@ -23,6 +23,7 @@ import { Value } from 'typebox/value';
 import type { Actor } from '../../src/commands/actor.js';
 import { COMMANDS } from '../../src/http/command-table.js';
 import { actors, liaison } from '../support/case-fixtures.js';
+import { COMMAND_PATH_PARAMS, commandBodies } from '../support/command-samples.js';
 import { badAuthorization } from '../support/hostile-tokens.js';
 import { httpHarness } from '../support/http-fixtures.js';
 import {
@@ -88,39 +89,8 @@ const GHOST = '0190c0de-0000-7000-8000-000000000000';
 // ---------------------------------------------------------------------------------------------------
 // The catalog: for every route, a request it accepts, and what kind of route it is.
 
-/** A body each command accepts: only the case (or a spoiler) makes the difference. */
-const COMMAND_BODIES: Readonly<Record<string, Body>> = {
-  acceptCase: { handlingMode: 'onSite', note: '现场调处' },
-  rejectCase: { reason: '不予受理' },
-  assignCase: { assigneeId: 'mediator-liu' },
-  whistle: { departmentIds: ['police-east'], reason: '吹哨', reportInMinutes: 30 },
-  reportIn: { note: '已到场' },
-  respond: { summary: '已处理' },
-  decline: { reason: '非本部门职责' },
-  releaseSummons: { reason: '不再需要' },
-  joinParticipant: { userId: 'lawyer-wu', role: 'lawyer' },
-  scheduleSession: { scheduledAt: '2026-03-04T01:00:00.000Z', place: '调解室' },
-  recordSession: { outcome: 'agreement', notes: '达成一致' },
-  recordAgreement: { terms: '赔偿3000元', signatories: ['张伟', '李娜'] },
-  requestJudicialConfirmation: { courtId: 'court-1' },
-  decideJudicialConfirmation: { granted: true },
-  escalate: { reason: '上报' },
-  addNote: { text: '记录' },
-  addAttachment: { name: 'a.jpg', contentType: 'image/jpeg', sha256: 'ab'.repeat(32), size: 1 },
-  resolveCase: { summary: '办结' },
-  giveFeedback: { rating: 'satisfied', via: 'phone' },
-  reopenCase: { reason: '重办' },
-  closeCase: { reason: '已办结' },
-  withdrawCase: { reason: '撤回' },
-  mergeCase: { intoCaseId: GHOST },
-};
-const COMMAND_PARAMS: Readonly<Record<string, string>> = {
-  id: a,
-  departmentId: 'police-east',
-  userId: 'lawyer-wu',
-  sid: 'session-1',
-  aid: 'agreement-1',
-};
+const COMMAND_BODIES = commandBodies(GHOST);
+const COMMAND_PARAMS: Readonly<Record<string, string>> = { id: a, ...COMMAND_PATH_PARAMS };
 const caseNotFound = { param: 'id', code: 'case_not_found' } as const;
 
 /** The department's own liaison answers a summons; the chair of Sunrise does everything else. */
